@@ -1,0 +1,41 @@
+# CSO Grants. Two commands on a fresh machine with python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast install migrate seed clean
+
+# The virtual environment is rebuilt whenever the pinned requirements change.
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: export DEBUG ?= 1
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: export DEBUG ?= 1
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: export DEBUG ?= 1
+run: seed
+	@echo "CSO Grants on http://127.0.0.1:$(PORT)/  (health: http://127.0.0.1:$(PORT)/healthz)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite, browser tests included (they skip, saying why, where Chromium is missing).
+# DATABASE_URL=postgres://postgres@127.0.0.1:5432/csogrants runs it on PostgreSQL.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles test-artifacts db.sqlite3

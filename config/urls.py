@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from core.views import healthz
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("grants.urls")),
+    path("admin/", admin.site.urls),
+]

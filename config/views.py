@@ -1,0 +1,38 @@
+"""Pages that draw on several apps: the home page (a dashboard per role) and the staff audit log."""
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from accounts import roles as R
+from accounts.access import has_role, organisations_for, require_role
+from audit.selectors import audit_events
+from grants.models import Call, CallStatus
+from grants.selectors import envelope_position, programmes_with_envelope
+
+
+def home(request):
+    """Anonymous visitors see the programme and a sign-in form; signed-in users a page for their role."""
+    if not request.user.is_authenticated:
+        return render(request, "home_anonymous.html", {"form": AuthenticationForm(request), "open_calls": _open_calls()})
+    user = request.user
+    context = {"open_calls": _open_calls()}
+    if has_role(user, *R.ENVELOPE_READERS):
+        programme = programmes_with_envelope().first()
+        context["position"] = envelope_position(programme) if programme else None
+    if has_role(user, R.APPLICANT) or user.memberships.exists():
+        context["my_organisations"] = organisations_for(user).filter(memberships__user=user).distinct()
+    return render(request, "home.html", context)
+
+
+def _open_calls():
+    return Call.objects.filter(status=CallStatus.PUBLISHED).select_related("programme").order_by("closes_at")
+
+
+@login_required
+def audit_log(request):
+    require_role(request.user, *R.STAFF_ROLES)
+    verb = request.GET.get("verb", "").strip()
+    events = audit_events(verb_prefix=verb or None)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "audit/log.html", {"page": page, "verb": verb})

@@ -1,0 +1,138 @@
+"""The GLO.ACT demo: programme, envelope, countries, objectives, a published call, demo accounts and two CSOs.
+
+Idempotent: each object is looked up by its natural key and created only when missing, so a second run
+changes nothing (and writes no audit event). Dates are set relative to the first run so the call is open.
+"""
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles as R
+from accounts.models import MemberRole, Organisation, OrganisationType, User
+from accounts.services import organisation_create, role_grant, user_create
+from grants import ledger
+from grants.models import Call, CallStatus, Country, Objective, Programme
+from grants.selectors import envelope_position
+from grants.services import call_create, call_set_status, programme_create
+
+PROGRAMME_CODE = "GLOACT"
+ENVELOPE = Decimal("10000000.00")
+CALL_ALLOCATION = Decimal("2000000.00")
+
+COUNTRIES = [
+    ("BY", "Belarus"), ("BR", "Brazil"), ("CO", "Colombia"), ("EG", "Egypt"), ("KG", "Kyrgyz Republic"),
+    ("LA", "Lao PDR"), ("ML", "Mali"), ("MA", "Morocco"), ("NP", "Nepal"), ("NE", "Niger"), ("PK", "Pakistan"),
+    ("ZA", "South Africa"), ("UA", "Ukraine"),
+]
+
+# The six objectives of the action, from the programme documents.
+OBJECTIVES = [
+    (1, "Strategy and policy development", "Work with countries to develop strategies and policies to address trafficking in persons and the smuggling of migrants tailored to their national context."),
+    (2, "Legislative assistance", "Work with governmental authorities to ensure that domestic legislative frameworks meet international standards for criminalizing trafficking in persons and the smuggling of migrants."),
+    (3, "Capacity building", "Work with governmental authorities to enhance the capacity and knowledge of criminal justice practitioners to combat trafficking in persons, smuggling of migrants and assisting and protecting victims as well as vulnerable migrants."),
+    (4, "Regional and trans-regional cooperation", "Promote cooperation and information exchange with law enforcement officials on the identification, investigation and prosecution of offences related to trafficking in persons and smuggling of migrants."),
+    (5, "Protection and assistance to victims of trafficking and smuggled migrants", "Work with government authorities and civil society organizations to develop assistance and support programmes for victims of trafficking and vulnerable migrants, such as smuggled migrants."),
+    (6, "Assistance and support to children among victims of trafficking and smuggled migrants", "Work with victim support services and relevant Government authorities to develop frameworks for protection and assistance of children."),
+]
+
+ACCOUNTS = [
+    ("admin@demo.test", "Ada Admin", [R.ADMINISTRATOR]),
+    ("officer@demo.test", "Omar Officer", [R.PROGRAMME_OFFICER]),
+    ("finance@demo.test", "Fatima Finance", [R.FINANCE_OFFICER]),
+    ("donor@demo.test", "Dirk Donor (EU Delegation)", [R.DONOR_OBSERVER]),
+    ("reviewer1@demo.test", "Rosa Reviewer", [R.REVIEWER]),
+    ("reviewer2@demo.test", "Rahul Reviewer", [R.REVIEWER]),
+    ("reviewer3@demo.test", "Rania Reviewer", [R.REVIEWER]),
+    ("cso1@demo.test", "Sita Sharma", [R.APPLICANT]),
+    ("cso2@demo.test", "Youssef Alaoui", [R.APPLICANT]),
+]
+
+# Fictional organisations; registration numbers follow the org-id style used in open-data exports.
+CSOS = [
+    ("cso1@demo.test", "Safe Journeys Nepal", "SJN", "NP", "SWC-27481", OrganisationType.PARTNER_COUNTRY_NGO),
+    ("cso2@demo.test", "Atlas Migrant Aid", "AMA", "MA", "RC-118204", OrganisationType.NATIONAL_NGO),
+]
+
+
+def seed(*, password, stdout=None):
+    def say(msg):
+        if stdout is not None:
+            stdout.write(msg)
+
+    with transaction.atomic():
+        users = {}
+        for email, name, roles in ACCOUNTS:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = user_create(actor=None, email=email, password=password, full_name=name)
+                say(f"created account {email}")
+            for role in roles:
+                role_grant(actor=None, user=user, role=role)
+            users[email] = user
+        admin = users["admin@demo.test"]
+        if not admin.is_staff or not admin.is_superuser:
+            admin.is_staff = admin.is_superuser = True
+            admin.save(update_fields=["is_staff", "is_superuser"])
+
+        for email, legal_name, acronym, country, reg_no, org_type in CSOS:
+            if not Organisation.objects.filter(country=country, registration_number=reg_no).exists():
+                organisation_create(
+                    actor=admin, legal_name=legal_name, acronym=acronym, country=country,
+                    registration_number=reg_no, org_type=org_type, admin=users[email],
+                )
+                say(f"created organisation {legal_name}")
+
+        for code, name in COUNTRIES:
+            Country.objects.get_or_create(code=code, defaults={"name": name})
+
+        programme = Programme.objects.filter(code=PROGRAMME_CODE).first()
+        if programme is None:
+            start = date(timezone.now().year, 1, 1)
+            programme = programme_create(
+                actor=admin,
+                code=PROGRAMME_CODE,
+                name="Global Action to Prevent and Address Trafficking in Persons and the Smuggling of Migrants",
+                short_name="GLO.ACT",
+                donor="European Union",
+                agency="United Nations Office on Drugs and Crime (UNODC)",
+                description=(
+                    "A joint initiative of the European Union and UNODC, implemented with IOM and UNICEF in 13 "
+                    "countries, to prevent and address trafficking in persons and the smuggling of migrants."
+                ),
+                start_date=start,
+                end_date=date(start.year + 4, 6, 30),
+                envelope_amount=ENVELOPE,
+            )
+            say("created programme GLO.ACT with an envelope of EUR 10,000,000.00")
+        for number, title, description in OBJECTIVES:
+            Objective.objects.get_or_create(
+                programme=programme, number=number, defaults={"title": title, "description": description}
+            )
+
+        call = Call.objects.filter(programme=programme, reference="C01").first()
+        if call is None:
+            today = timezone.now().date()
+            call = call_create(
+                actor=admin,
+                programme=programme,
+                reference="C01",
+                title="CSO direct assistance to victims of trafficking and smuggled migrants",
+                description=(
+                    "Grants to civil society organisations that identify, refer, shelter and assist victims of "
+                    "trafficking in persons and smuggled migrants, children especially, in the 13 GLO.ACT countries."
+                ),
+                opens_at=datetime.combine(today - timedelta(days=7), time(0, 0), tzinfo=dt_timezone.utc),
+                closes_at=datetime.combine(today + timedelta(days=60), time(12, 0), tzinfo=dt_timezone.utc),
+                min_grant=Decimal("50000.00"),
+                max_grant=Decimal("300000.00"),
+                objectives=Objective.objects.filter(programme=programme, number__in=[5, 6]),
+                countries=Country.objects.filter(code__in=[c for c, _ in COUNTRIES]),
+            )
+            ledger.allocation_add(actor=admin, call=call, amount=CALL_ALLOCATION, memo="Demo allocation")
+            call_set_status(actor=admin, call=call, status=CallStatus.PUBLISHED)
+            say("created and published call C01 with an allocation of EUR 2,000,000.00")
+
+    return envelope_position(programme)

@@ -1,0 +1,232 @@
+"""The envelope ledger: the only writer of allocations, commitments and disbursements.
+
+Every operation runs in one transaction that first locks the programme's envelope row (SELECT ... FOR UPDATE),
+so operations on one envelope happen one at a time; it then reads the balances from the ledger rows, checks
+the invariants, appends one LedgerEntry and one AuditEvent. A refused operation raises LedgerError and writes
+nothing. The invariants (DESIGN.md):
+
+    allocated to calls            <= envelope
+    committed to a call's grants  <= the call's allocation   (and so <= envelope)
+    disbursed to a grant          <= committed to that grant
+
+Amounts are EUR with at most two decimal places: an amount with fractions of a cent is refused, not rounded.
+"""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from core.errors import DomainError
+from core.money import EUR, ZERO, MoneyValueError, exact_cents
+
+from .models import Call, CallStatus, Envelope, Grant, LedgerEntry, LedgerKind
+
+
+class LedgerError(DomainError):
+    """The ledger refused an operation; nothing was written."""
+
+
+def _sum(kind):
+    return Coalesce(Sum("amount", filter=Q(kind=kind)), ZERO)
+
+
+@dataclass(frozen=True)
+class Balances:
+    allocated: Decimal
+    committed: Decimal
+    disbursed: Decimal
+
+
+def balances(**filters) -> Balances:
+    """Sums of the ledger rows matching `filters` (e.g. envelope=..., call=..., grant=...), one query."""
+    totals = LedgerEntry.objects.filter(**filters).aggregate(
+        allocated=_sum(LedgerKind.ALLOCATION),
+        committed=_sum(LedgerKind.COMMITMENT),
+        disbursed=_sum(LedgerKind.DISBURSEMENT),
+    )
+    return Balances(**{k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()})
+
+
+def _fmt(amount):
+    return f"EUR {amount:,.2f}"
+
+
+def _amount(value):
+    try:
+        amount = exact_cents(value)
+    except MoneyValueError as exc:
+        raise LedgerError(_("The amount is not valid: %(reason)s") % {"reason": exc}, code="invalid_amount") from exc
+    if amount <= 0:
+        raise LedgerError(_("The amount must be greater than zero."), code="invalid_amount")
+    return amount
+
+
+def _lock_envelope(programme_id) -> Envelope:
+    try:
+        return Envelope.objects.select_for_update().get(programme_id=programme_id)
+    except Envelope.DoesNotExist:
+        raise LedgerError(_("This programme has no envelope yet."), code="no_envelope") from None
+
+
+def _append(*, actor, envelope, kind, call, amount, grant=None, memo="", reverses=None):
+    return LedgerEntry.objects.create(
+        envelope=envelope,
+        kind=kind,
+        call=call,
+        grant=grant,
+        amount=amount,
+        memo=memo,
+        reverses=reverses,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _audit(*, actor, verb, target, amount, before, entry, envelope_totals):
+    audit_record(
+        actor=actor,
+        verb=verb,
+        target=target,
+        amount=amount,
+        amount_before=before,
+        amount_after=before + amount,
+        currency=EUR,
+        data={
+            "ledger_entry": entry.pk,
+            "envelope": str(envelope_totals.amount.amount),
+            "memo": entry.memo,
+        },
+    )
+
+
+def allocation_add(*, actor, call: Call, amount, memo="") -> LedgerEntry:
+    """Allocate `amount` from the envelope to `call`."""
+    amount = _amount(amount)
+    with transaction.atomic():
+        envelope = _lock_envelope(call.programme_id)
+        call = Call.objects.get(pk=call.pk)
+        if call.status == CallStatus.CLOSED:
+            raise LedgerError(_("Call %(ref)s is closed: it cannot receive a new allocation.") % {"ref": call.reference}, code="call_closed")
+        total = balances(envelope=envelope)
+        unallocated = envelope.amount.amount - total.allocated
+        if amount > unallocated:
+            raise LedgerError(
+                _("Allocating %(amount)s to call %(ref)s would exceed the envelope: only %(free)s of %(envelope)s is unallocated.")
+                % {"amount": _fmt(amount), "ref": call.reference, "free": _fmt(unallocated), "envelope": _fmt(envelope.amount.amount)},
+                code="exceeds_envelope",
+            )
+        before = balances(call=call).allocated
+        entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.ALLOCATION, call=call, amount=amount, memo=memo)
+        _audit(actor=actor, verb="ledger.allocate", target=call, amount=amount, before=before, entry=entry, envelope_totals=envelope)
+    return entry
+
+
+def allocation_release(*, actor, call: Call, amount, memo="") -> LedgerEntry:
+    """Return `amount` of a call's allocation to the envelope; what is committed cannot be released."""
+    amount = _amount(amount)
+    with transaction.atomic():
+        envelope = _lock_envelope(call.programme_id)
+        current = balances(call=call)
+        releasable = current.allocated - current.committed
+        if amount > releasable:
+            raise LedgerError(
+                _("Cannot release %(amount)s from call %(ref)s: its allocation is %(allocated)s, of which %(committed)s is committed, so at most %(free)s can be released.")
+                % {"amount": _fmt(amount), "ref": call.reference, "allocated": _fmt(current.allocated), "committed": _fmt(current.committed), "free": _fmt(releasable)},
+                code="exceeds_uncommitted_allocation",
+            )
+        entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.ALLOCATION, call=call, amount=-amount, memo=memo)
+        _audit(actor=actor, verb="ledger.release_allocation", target=call, amount=-amount, before=current.allocated, entry=entry, envelope_totals=envelope)
+    return entry
+
+
+def commitment_add(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
+    """Commit `amount` of the grant's call allocation to the grant (an award decision)."""
+    amount = _amount(amount)
+    with transaction.atomic():
+        envelope = _lock_envelope(grant.call.programme_id)
+        call = grant.call
+        in_call = balances(call=call)
+        free_in_call = in_call.allocated - in_call.committed
+        if amount > free_in_call:
+            raise LedgerError(
+                _("Committing %(amount)s to %(grant)s would exceed the allocation of call %(ref)s: %(free)s of %(allocated)s is still uncommitted.")
+                % {"amount": _fmt(amount), "grant": grant.reference, "ref": call.reference, "free": _fmt(free_in_call), "allocated": _fmt(in_call.allocated)},
+                code="exceeds_call_allocation",
+            )
+        total = balances(envelope=envelope)
+        if total.committed + amount > envelope.amount.amount:
+            raise LedgerError(
+                _("Committing %(amount)s would exceed the envelope of %(envelope)s (%(committed)s already committed).")
+                % {"amount": _fmt(amount), "envelope": _fmt(envelope.amount.amount), "committed": _fmt(total.committed)},
+                code="exceeds_envelope",
+            )
+        before = balances(grant=grant).committed
+        entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.COMMITMENT, call=call, grant=grant, amount=amount, memo=memo)
+        _audit(actor=actor, verb="ledger.commit", target=grant, amount=amount, before=before, entry=entry, envelope_totals=envelope)
+    return entry
+
+
+def commitment_release(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
+    """De-commit `amount` from a grant back to its call's allocation; what is disbursed stays committed."""
+    amount = _amount(amount)
+    with transaction.atomic():
+        envelope = _lock_envelope(grant.call.programme_id)
+        current = balances(grant=grant)
+        releasable = current.committed - current.disbursed
+        if amount > releasable:
+            raise LedgerError(
+                _("Cannot release %(amount)s from %(grant)s: %(committed)s is committed and %(disbursed)s already disbursed, so at most %(free)s can be released.")
+                % {"amount": _fmt(amount), "grant": grant.reference, "committed": _fmt(current.committed), "disbursed": _fmt(current.disbursed), "free": _fmt(releasable)},
+                code="exceeds_undisbursed_commitment",
+            )
+        entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.COMMITMENT, call=grant.call, grant=grant, amount=-amount, memo=memo)
+        _audit(actor=actor, verb="ledger.release_commitment", target=grant, amount=-amount, before=current.committed, entry=entry, envelope_totals=envelope)
+    return entry
+
+
+def disbursement_add(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
+    """Record a payment of `amount` to the grantee; never more than is committed and not yet paid."""
+    amount = _amount(amount)
+    with transaction.atomic():
+        envelope = _lock_envelope(grant.call.programme_id)
+        current = balances(grant=grant)
+        payable = current.committed - current.disbursed
+        if amount > payable:
+            raise LedgerError(
+                _("Paying %(amount)s to %(grant)s would exceed its commitment: %(committed)s is committed and %(disbursed)s already paid, so at most %(free)s can be paid.")
+                % {"amount": _fmt(amount), "grant": grant.reference, "committed": _fmt(current.committed), "disbursed": _fmt(current.disbursed), "free": _fmt(payable)},
+                code="exceeds_commitment",
+            )
+        entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.DISBURSEMENT, call=grant.call, grant=grant, amount=amount, memo=memo)
+        _audit(actor=actor, verb="ledger.disburse", target=grant, amount=amount, before=current.disbursed, entry=entry, envelope_totals=envelope)
+    return entry
+
+
+def disbursement_reverse(*, actor, entry: LedgerEntry, memo) -> LedgerEntry:
+    """Reverse a wrong payment with an entry of the opposite sign; the original is never edited or deleted."""
+    if not memo or not memo.strip():
+        raise LedgerError(_("A reversal needs a reason."), code="reason_required", field="memo")
+    with transaction.atomic():
+        envelope = _lock_envelope(entry.envelope.programme_id)
+        original = LedgerEntry.objects.select_related("grant", "call").get(pk=entry.pk)
+        if original.kind != LedgerKind.DISBURSEMENT or original.amount.amount <= 0:
+            raise LedgerError(_("Only a payment can be reversed."), code="not_a_payment")
+        if LedgerEntry.objects.filter(reverses=original).exists():
+            raise LedgerError(_("This payment has already been reversed."), code="already_reversed")
+        amount = original.amount.amount
+        before = balances(grant=original.grant).disbursed
+        reversal = _append(
+            actor=actor,
+            envelope=envelope,
+            kind=LedgerKind.DISBURSEMENT,
+            call=original.call,
+            grant=original.grant,
+            amount=-amount,
+            memo=memo.strip(),
+            reverses=original,
+        )
+        _audit(actor=actor, verb="ledger.reverse_disbursement", target=original.grant, amount=-amount, before=before, entry=reversal, envelope_totals=envelope)
+    return reversal

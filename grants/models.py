@@ -1,0 +1,209 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from djmoney.models.fields import MoneyField
+
+from accounts.models import Organisation
+from core.money import EUR
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": EUR, "currency_choices": [(EUR, "EUR")]}
+
+
+def _eur_only(field):
+    return Q(**{f"{field}_currency": EUR})
+
+
+class Programme(models.Model):
+    """A donor-funded action with one envelope from which calls are allocated and grants committed."""
+
+    code = models.SlugField(
+        _("code"), max_length=16, unique=True, help_text=_("Short code used in reference numbers, e.g. GLOACT.")
+    )
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=64)
+    donor = models.CharField(_("donor"), max_length=255)
+    agency = models.CharField(_("managing agency"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    currency = models.CharField(_("currency"), max_length=3, choices=[(EUR, "EUR")], default=EUR, editable=False)
+
+    class Meta:
+        ordering = ["start_date", "code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="programme_dates_ordered"),
+            models.CheckConstraint(condition=Q(currency=EUR), name="programme_currency_eur"),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Envelope(models.Model):
+    """The programme's total funds. Its balances are never stored: they are sums over LedgerEntry rows."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.PROTECT, related_name="envelope")
+    amount = MoneyField(_("envelope"), **MONEY)
+
+    class Meta:
+        verbose_name = _("envelope")
+        verbose_name_plural = _("envelopes")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="envelope_amount_positive"),
+            models.CheckConstraint(condition=_eur_only("amount"), name="envelope_currency_eur"),
+        ]
+
+    def __str__(self):
+        return f"{self.programme} envelope"
+
+
+class Country(models.Model):
+    """A country where the programme works, by ISO 3166-1 alpha-2 code, with the name the programme uses."""
+
+    code = CountryField(_("ISO 3166 code"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+
+    def __str__(self):
+        return self.name
+
+
+class Objective(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="objectives")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="objective_number_unique")]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+
+# The only status changes a call may make; grants.services checks it.
+CALL_TRANSITIONS = {
+    CallStatus.DRAFT: {CallStatus.PUBLISHED},
+    CallStatus.PUBLISHED: {CallStatus.CLOSED},
+    CallStatus.CLOSED: set(),
+}
+
+
+class Call(models.Model):
+    """A call for proposals. Its allocation from the envelope is a sum of ledger rows, not a field."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="calls")
+    reference = models.CharField(_("reference"), max_length=16, help_text=_("e.g. C01; unique within the programme."))
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    objectives = models.ManyToManyField(Objective, related_name="calls", verbose_name=_("objectives"))
+    countries = models.ManyToManyField(Country, related_name="calls", verbose_name=_("eligible countries"))
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("deadline"))
+    min_grant = MoneyField(_("minimum grant"), **MONEY)
+    max_grant = MoneyField(_("maximum grant"), **MONEY)
+    status = models.CharField(_("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["programme", "reference"]
+        verbose_name = _("call for proposals")
+        verbose_name_plural = _("calls for proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "reference"], name="call_reference_unique"),
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="call_dates_ordered"),
+            models.CheckConstraint(condition=Q(min_grant__gt=0), name="call_min_grant_positive"),
+            models.CheckConstraint(condition=Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"),
+            models.CheckConstraint(condition=_eur_only("min_grant") & _eur_only("max_grant"), name="call_currency_eur"),
+            models.CheckConstraint(condition=Q(status__in=CallStatus.values), name="call_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} – {self.title}"
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The deadline must be after the opening time.")})
+        if self.min_grant is not None and self.max_grant is not None and self.max_grant < self.min_grant:
+            raise ValidationError({"max_grant": _("The maximum grant cannot be below the minimum grant.")})
+
+
+class Grant(models.Model):
+    """An awarded grant: what commitments and disbursements are made against. Agreements extend it later."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="grants")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="grants")
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reference"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+
+    def __str__(self):
+        return f"{self.reference} – {self.title}"
+
+
+class LedgerKind(models.TextChoices):
+    ALLOCATION = "allocation", _("Allocation to a call")
+    COMMITMENT = "commitment", _("Commitment to a grant")
+    DISBURSEMENT = "disbursement", _("Disbursement to a grantee")
+
+
+class LedgerEntry(models.Model):
+    """One movement of money against the envelope. Positive adds, negative releases or reverses.
+
+    Written only by grants.ledger, inside a transaction that holds the envelope row lock. Never updated or
+    deleted: a correction is a new entry with the opposite sign.
+    """
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=LedgerKind.choices)
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="ledger_entries")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="ledger_entries", null=True, blank=True)
+    amount = MoneyField(_("amount"), **MONEY)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_nonzero"),
+            models.CheckConstraint(condition=_eur_only("amount"), name="ledger_currency_eur"),
+            models.CheckConstraint(condition=Q(kind__in=LedgerKind.values), name="ledger_kind_valid"),
+            # Allocations belong to a call only; commitments and disbursements to a grant.
+            models.CheckConstraint(
+                condition=(Q(kind=LedgerKind.ALLOCATION) & Q(grant__isnull=True))
+                | (~Q(kind=LedgerKind.ALLOCATION) & Q(grant__isnull=False)),
+                name="ledger_grant_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["envelope", "kind", "call"], name="ledger_envelope_kind_call")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} ({self.call.reference})"

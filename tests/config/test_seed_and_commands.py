@@ -1,0 +1,69 @@
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts import roles as R
+from accounts.access import roles_of
+from accounts.models import Organisation, User
+from audit.models import AuditEvent
+from grants.models import Call, Country, LedgerEntry, Objective, Programme
+
+
+def _envelope_json():
+    out = io.StringIO()
+    call_command("envelope", "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_seed_demo_builds_the_glo_act_programme(demo):
+    data = _envelope_json()
+    assert data["envelope"] == "10000000.00"
+    assert data["currency"] == "EUR"
+    assert data["allocated"] == "2000000.00"
+    assert data["available"] == "8000000.00"
+    assert data["committed"] == data["disbursed"] == "0.00"
+    assert [c["reference"] for c in data["calls"]] == ["C01"]
+    assert Country.objects.count() == 13
+    assert set(Country.objects.values_list("code", flat=True)) >= {"BY", "KG", "LA", "ZA", "UA"}
+    assert Objective.objects.count() == 6
+    call = Call.objects.get(reference="C01")
+    assert call.status == "published" and call.countries.count() == 13
+    assert Organisation.objects.count() == 2
+
+
+def test_demo_accounts_have_their_roles(demo):
+    expected = {
+        "admin@demo.test": R.ADMINISTRATOR, "officer@demo.test": R.PROGRAMME_OFFICER,
+        "finance@demo.test": R.FINANCE_OFFICER, "donor@demo.test": R.DONOR_OBSERVER,
+        "reviewer1@demo.test": R.REVIEWER, "reviewer3@demo.test": R.REVIEWER, "cso1@demo.test": R.APPLICANT,
+        "cso2@demo.test": R.APPLICANT,
+    }
+    for email, role in expected.items():
+        assert role in roles_of(User.objects.get(email=email)), email
+    assert User.objects.get(email="cso1@demo.test").organisations.get().legal_name == "Safe Journeys Nepal"
+
+
+def test_seed_demo_twice_changes_nothing(demo):
+    counts = lambda: [m.objects.count() for m in (User, Organisation, Programme, Call, LedgerEntry, AuditEvent)]  # noqa: E731
+    before = counts()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == before
+
+
+def test_envelope_command_without_data_says_what_to_do(db):
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("envelope", "--json", stdout=io.StringIO())
+
+
+def test_envelope_command_text_output(demo):
+    out = io.StringIO()
+    call_command("envelope", stdout=out)
+    assert "10000000.00" in out.getvalue() and "C01" in out.getvalue()
+
+
+def test_role_groups_exist_from_the_migration(db):
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= set(R.ALL_ROLES)
