@@ -1,29 +1,65 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
+from audit.admin_mixins import AuditedAdminMixin
+
+from . import roles as R
 from .models import Membership, Organisation, User
+from .services import role_grant, role_revoke
+
+
+class UserRolesForm(UserChangeForm):
+    """Roles are chosen by name and applied through accounts.services, which audits them and keeps is_staff in step."""
+
+    roles = forms.MultipleChoiceField(
+        label=_("roles"), choices=list(R.ROLE_LABELS.items()), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = ("email", "full_name", "is_active", "is_superuser")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["roles"] = sorted(self.instance.groups.filter(name__in=R.ALL_ROLES).values_list("name", flat=True))
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    form = UserRolesForm
     ordering = ("email",)
     list_display = ("email", "full_name", "is_active", "is_staff", "date_joined")
     search_fields = ("email", "full_name")
     list_filter = ("is_active", "is_staff", "groups")
+    readonly_fields = ("is_staff", "last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password", "full_name")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Access"), {"fields": ("is_active", "roles", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
-    filter_horizontal = ("groups",)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "roles" not in form.cleaned_data:
+            return
+        user = form.instance
+        wanted = set(form.cleaned_data["roles"])
+        current = set(user.groups.filter(name__in=R.ALL_ROLES).values_list("name", flat=True))
+        for role in sorted(wanted - current):
+            role_grant(actor=request.user, user=user, role=role)
+        for role in sorted(current - wanted):
+            role_revoke(actor=request.user, user=user, role=role)
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ("user",)
     # Memberships carry object permissions: they are changed through accounts.services, not here.
     readonly_fields = ("user", "role", "created_at")
     can_delete = False
@@ -33,7 +69,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(GuardedModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, GuardedModelAdmin):
     list_display = ("legal_name", "acronym", "country", "registration_number", "org_type")
     list_filter = ("country", "org_type")
     search_fields = ("legal_name", "acronym", "registration_number")

@@ -22,3 +22,32 @@ ALL_ROLES = tuple(ROLE_LABELS)
 STAFF_ROLES = (PROGRAMME_OFFICER, FINANCE_OFFICER, ADMINISTRATOR)
 # Who may read the envelope position: staff and the donor's observers (read-only).
 ENVELOPE_READERS = STAFF_ROLES + (DONOR_OBSERVER,)
+
+# Django model permissions each role's group holds, for the admin site. Object-level access (which
+# organisation, which application) is decided by accounts.access, not by these.
+ROLE_MODEL_PERMISSIONS = {
+    PROGRAMME_OFFICER: [
+        "grants.view_programme", "grants.change_programme", "grants.view_envelope",
+        "grants.view_call", "grants.add_call", "grants.change_call",
+        "grants.view_objective", "grants.add_objective", "grants.change_objective",
+        "grants.view_country", "grants.add_country", "grants.change_country",
+        "grants.view_grant", "grants.view_ledgerentry",
+        "accounts.view_organisation", "audit.view_auditevent",
+    ],
+    FINANCE_OFFICER: [
+        "grants.view_programme", "grants.view_envelope", "grants.change_envelope",
+        "grants.view_call", "grants.view_grant", "grants.view_ledgerentry",
+        "accounts.view_organisation", "audit.view_auditevent",
+    ],
+    ADMINISTRATOR: [
+        "grants.view_programme", "grants.add_programme", "grants.change_programme",
+        "grants.view_envelope", "grants.change_envelope",
+        "grants.view_call", "grants.add_call", "grants.change_call",
+        "grants.view_objective", "grants.add_objective", "grants.change_objective", "grants.delete_objective",
+        "grants.view_country", "grants.add_country", "grants.change_country",
+        "grants.view_grant", "grants.view_ledgerentry",
+        "accounts.view_user", "accounts.add_user", "accounts.change_user",
+        "accounts.view_organisation", "accounts.change_organisation",
+        "auth.view_group", "audit.view_auditevent",
+    ],
+}

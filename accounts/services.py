@@ -28,6 +28,9 @@ def role_grant(*, actor, user, role):
         if user.groups.filter(pk=group.pk).exists():
             return
         user.groups.add(group)
+        if role in R.STAFF_ROLES and not user.is_staff:
+            user.is_staff = True  # staff roles work in the admin site too
+            user.save(update_fields=["is_staff"])
         audit_record(actor=actor, verb="role.grant", target=user, data={"role": role})
     forget_roles(user)
 
@@ -38,6 +41,10 @@ def role_revoke(*, actor, user, role):
         if group is None or not user.groups.filter(pk=group.pk).exists():
             return
         user.groups.remove(group)
+        still_staff = user.is_superuser or user.groups.filter(name__in=R.STAFF_ROLES).exists()
+        if user.is_staff and not still_staff:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
         audit_record(actor=actor, verb="role.revoke", target=user, data={"role": role})
     forget_roles(user)
 

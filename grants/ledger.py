@@ -10,6 +10,7 @@ nothing. The invariants (DESIGN.md):
     disbursed to a grant          <= committed to that grant
 
 Amounts are EUR with at most two decimal places: an amount with fractions of a cent is refused, not rounded.
+The envelope itself changes only through `envelope_resize`, under the same lock.
 """
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from moneyed import Money
 
 from audit.services import audit_record
 from core.errors import DomainError
@@ -230,3 +232,28 @@ def disbursement_reverse(*, actor, entry: LedgerEntry, memo) -> LedgerEntry:
         )
         _audit(actor=actor, verb="ledger.reverse_disbursement", target=original.grant, amount=-amount, before=before, entry=reversal, envelope_totals=envelope)
     return reversal
+
+
+def envelope_resize(*, actor, envelope: Envelope, amount, memo) -> Envelope:
+    """Change the envelope (a donor amendment). It can never fall below what is already allocated to calls."""
+    amount = _amount(amount)
+    if not memo or not memo.strip():
+        raise LedgerError(_("Changing the envelope needs a reason."), code="reason_required", field="memo")
+    with transaction.atomic():
+        envelope = _lock_envelope(envelope.programme_id)
+        allocated = balances(envelope=envelope).allocated
+        if amount < allocated:
+            raise LedgerError(
+                _("The envelope cannot be set to %(amount)s: %(allocated)s is already allocated to calls.")
+                % {"amount": _fmt(amount), "allocated": _fmt(allocated)},
+                code="below_allocated",
+                field="amount",
+            )
+        before = envelope.amount.amount
+        envelope.amount = Money(amount, EUR)
+        envelope.save(update_fields=["amount", "amount_currency"])
+        audit_record(
+            actor=actor, verb="ledger.resize_envelope", target=envelope, amount=amount - before,
+            amount_before=before, amount_after=amount, currency=EUR, data={"memo": memo.strip()},
+        )
+    return envelope

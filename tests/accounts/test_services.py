@@ -84,3 +84,28 @@ def test_roles_of_anonymous_and_inactive(db):
     inactive = UserFactory(is_active=False)
     role_grant(actor=None, user=inactive, role=R.PROGRAMME_OFFICER)
     assert roles_of(inactive) == frozenset()
+
+
+def test_admin_sets_roles_through_the_services(client, db):
+    from ..conftest import make_user
+
+    admin = make_user(R.ADMINISTRATOR, is_superuser=True)
+    user = UserFactory(email="new.officer@example.org")
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {"email": user.email, "full_name": "New Officer", "is_active": "on", "roles": [R.PROGRAMME_OFFICER, R.REVIEWER]},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert roles_of(user) == {R.PROGRAMME_OFFICER, R.REVIEWER}
+    assert user.is_staff
+    assert AuditEvent.objects.filter(verb="role.grant", target_id=str(user.pk), actor=admin).count() == 2
+    assert AuditEvent.objects.filter(verb="user.admin_change", target_id=str(user.pk)).exists()
+
+    client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {"email": user.email, "full_name": "New Officer", "is_active": "on", "roles": [R.REVIEWER]},
+    )
+    user = User.objects.get(pk=user.pk)
+    assert roles_of(user) == {R.REVIEWER} and not user.is_staff

@@ -1,0 +1,168 @@
+"""Admin for programme staff. Money and status changes go through grants.ledger and grants.services."""
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from audit.admin_mixins import AuditedAdminMixin
+from core.errors import DomainError
+
+from . import ledger, services
+from .models import Call, CallStatus, Country, Envelope, Grant, LedgerEntry, Objective, Programme
+
+
+class ProgrammeAddForm(forms.ModelForm):
+    envelope_amount = forms.DecimalField(label=_("Envelope (EUR)"), min_value=0, max_digits=14, decimal_places=2)
+
+    class Meta:
+        model = Programme
+        fields = ["code", "name", "short_name", "donor", "agency", "description", "start_date", "end_date"]
+
+
+class ObjectiveInline(admin.TabularInline):
+    model = Objective
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("short_name", "code", "donor", "start_date", "end_date", "envelope_amount")
+    search_fields = ("name", "short_name", "code", "donor")
+    inlines = [ObjectiveInline]
+    list_select_related = ("envelope",)
+
+    @admin.display(description=_("envelope"))
+    def envelope_amount(self, obj):
+        return obj.envelope.amount
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ProgrammeAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new programme and its envelope are created together by the service (which audits it).
+        data = {k: v for k, v in form.cleaned_data.items() if k != "envelope_amount"}
+        try:
+            created = services.programme_create(actor=request.user, envelope_amount=form.cleaned_data["envelope_amount"], **data)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = created.pk
+        obj._state.adding = False
+
+
+class EnvelopeForm(forms.ModelForm):
+    new_amount = forms.DecimalField(label=_("New envelope (EUR)"), max_digits=14, decimal_places=2)
+    memo = forms.CharField(label=_("Reason for the change"), max_length=255)
+
+    class Meta:
+        model = Envelope
+        fields = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            ledger.envelope_resize(
+                actor=self.request_user, envelope=self.instance, amount=cleaned["new_amount"], memo=cleaned["memo"]
+            )
+        except DomainError as exc:
+            raise ValidationError({"new_amount" if exc.field == "amount" else (exc.field or "new_amount"): exc.message}) from exc
+        return cleaned
+
+
+@admin.register(Envelope)
+class EnvelopeAdmin(admin.ModelAdmin):
+    """The envelope is created with its programme; here it can only be resized, with a reason, never below allocations."""
+
+    list_display = ("programme", "amount")
+    readonly_fields = ("programme", "amount")
+    form = EnvelopeForm
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's clean() already resized the envelope through the ledger, under its lock
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+
+@admin.register(Country)
+class CountryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(Call)
+class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("reference", "title", "programme", "status", "opens_at", "closes_at", "min_grant", "max_grant")
+    list_filter = ("status", "programme")
+    search_fields = ("reference", "title")
+    filter_horizontal = ("objectives", "countries")
+    readonly_fields = ("status",)
+    actions = ["publish", "close"]
+    list_select_related = ("programme",)
+
+    def _transition(self, request, queryset, status):
+        for call in queryset:
+            try:
+                services.call_set_status(actor=request.user, call=call, status=status)
+                self.message_user(request, _("%(call)s is now %(status)s.") % {"call": call.reference, "status": CallStatus(status).label})
+            except DomainError as exc:
+                self.message_user(request, f"{call.reference}: {exc.message}", level=messages.ERROR)
+
+    @admin.action(description=_("Publish the selected draft calls"))
+    def publish(self, request, queryset):
+        self._transition(request, queryset, CallStatus.PUBLISHED)
+
+    @admin.action(description=_("Close the selected published calls"))
+    def close(self, request, queryset):
+        self._transition(request, queryset, CallStatus.CLOSED)
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
+    list_display = ("reference", "title", "organisation", "call")
+    search_fields = ("reference", "title", "organisation__legal_name")
+    list_select_related = ("organisation", "call")
+
+    def has_add_permission(self, request):
+        return False  # grants are created by award decisions
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """The ledger, read-only: rows are written by grants.ledger and never edited."""
+
+    list_display = ("created_at", "kind", "call", "grant", "amount", "memo", "created_by")
+    list_filter = ("kind", "envelope__programme")
+    search_fields = ("call__reference", "grant__reference", "memo")
+    list_select_related = ("call", "grant", "created_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
