@@ -42,6 +42,7 @@ def test_anonymous_home_and_envelope_on_a_phone(demo_live, new_page, screenshot)
     page.get_by_role("link", name="Envelope", exact=True).click()
     assert page.get_by_role("heading", name="GLO.ACT: envelope position").is_visible()
     assert page.get_by_text("€10,000,000.00").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "envelope-finance-phone")
 
 
