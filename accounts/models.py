@@ -5,6 +5,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from djmoney.models.fields import MoneyField
+
+from core.uploads import RandomUploadPath
 
 
 class UserManager(BaseUserManager):
@@ -37,6 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
     is_staff = models.BooleanField(_("can use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -78,13 +82,34 @@ class OrganisationType(models.TextChoices):
 
 
 class Organisation(models.Model):
-    """A civil society organisation that applies for and receives grants."""
+    """A civil society organisation that applies for and receives grants.
+
+    `verified_at` is set by a programme officer once the due-diligence checklist is complete; it and the open
+    flags are what the award step checks.
+    """
 
     legal_name = models.CharField(_("legal name"), max_length=255)
     acronym = models.CharField(_("acronym"), max_length=32, blank=True)
     country = CountryField(_("country of registration"))
     registration_number = models.CharField(_("registration number"), max_length=64)
+    registry = models.CharField(_("registry or registering authority"), max_length=255, blank=True)
     org_type = models.CharField(_("organisation type"), max_length=2, choices=OrganisationType.choices)
+    year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    annual_budget = MoneyField(
+        _("annual budget (EUR)"), max_digits=14, decimal_places=2, default_currency="EUR",
+        currency_choices=[("EUR", "EUR")], null=True, blank=True,
+    )
+    mission = models.TextField(_("mission"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact telephone"), max_length=40, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        "User", verbose_name=_("verified by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sanctions_screened_at = models.DateTimeField(_("last sanctions screening"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     members = models.ManyToManyField("User", through="Membership", related_name="organisations")
 
@@ -101,10 +126,38 @@ class Organisation(models.Model):
             models.UniqueConstraint(
                 fields=["country", "registration_number"], name="organisation_registration_unique"
             ),
+            models.CheckConstraint(
+                condition=models.Q(annual_budget__isnull=True) | models.Q(annual_budget__gte=0),
+                name="organisation_budget_not_negative",
+            ),
         ]
 
     def __str__(self):
         return self.legal_name
+
+    @property
+    def is_verified(self):
+        return self.verified_at is not None
+
+
+class BankDetails(models.Model):
+    """Where grant payments go. Visible only to the organisation's administrators and to finance officers."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="bank_details")
+    account_holder = models.CharField(_("account holder"), max_length=255)
+    bank_name = models.CharField(_("bank"), max_length=255)
+    bank_address = models.TextField(_("bank address"), blank=True)
+    iban = models.CharField(_("IBAN or account number"), max_length=64)
+    swift_bic = models.CharField(_("SWIFT/BIC"), max_length=11, blank=True)
+    currency = models.CharField(_("account currency"), max_length=3, default="EUR")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("bank details")
+        verbose_name_plural = _("bank details")
+
+    def __str__(self):
+        return f"{self.organisation} – {self.bank_name}"
 
 
 class MemberRole(models.TextChoices):
@@ -128,3 +181,134 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join an organisation. Only a SHA-256 hash of the token is stored."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices, default=MemberRole.EDITOR)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.email} → {self.organisation}"
+
+
+# --- Due diligence -------------------------------------------------------------------------------------------
+
+class DocumentKind(models.TextChoices):
+    REGISTRATION_CERTIFICATE = "registration", _("Registration certificate")
+    AUDITED_ACCOUNTS = "audited_accounts", _("Latest audited accounts")
+    SAFEGUARDING_POLICY = "safeguarding", _("Safeguarding / PSEA policy")
+    ANTI_FRAUD_POLICY = "anti_fraud", _("Anti-fraud policy")
+
+
+class DocumentStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DueDiligenceDocument(models.Model):
+    """A due-diligence document uploaded by the organisation. A new upload of a kind supersedes the older ones."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="dd_documents")
+    kind = models.CharField(_("document"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=RandomUploadPath("due-diligence"), max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file_kind = models.CharField(_("file type"), max_length=8)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.SUBMITTED)
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("reviewer's note"), blank=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "-uploaded_at"]
+        verbose_name = _("due-diligence document")
+        verbose_name_plural = _("due-diligence documents")
+        indexes = [models.Index(fields=["organisation", "kind", "-uploaded_at"], name="dd_doc_latest_idx")]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.get_kind_display()}"
+
+
+class FlagLevel(models.TextChoices):
+    OBSERVATION = "observation", _("Observation")
+    YELLOW = "yellow", _("Yellow flag")
+    RED = "red", _("Red flag")
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("Open: to be confirmed or dismissed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class SanctionsEntry(models.Model):
+    """One name on an imported sanctions list (manage.py import_sanctions)."""
+
+    list_name = models.CharField(_("list"), max_length=120)
+    reference = models.CharField(_("reference on the list"), max_length=120, blank=True)
+    name = models.CharField(_("name"), max_length=255)
+    normalised_name = models.CharField(max_length=255, db_index=True)
+    country = models.CharField(_("country"), max_length=120, blank=True)
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["list_name", "name"]
+        verbose_name = _("sanctions list entry")
+        verbose_name_plural = _("sanctions list entries")
+        constraints = [
+            models.UniqueConstraint(fields=["list_name", "reference", "normalised_name"], name="sanctions_entry_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.list_name})"
+
+
+class Flag(models.Model):
+    """A concern about an organisation: raised by an officer, or by sanctions screening for an officer to confirm."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="flags")
+    level = models.CharField(_("level"), max_length=12, choices=FlagLevel.choices)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=12, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    sanctions_entry = models.ForeignKey(
+        SanctionsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+    )
+    match_score = models.DecimalField(_("name similarity"), max_digits=4, decimal_places=3, null=True, blank=True)
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    resolved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution_note = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sanctions_entry"],
+                condition=models.Q(sanctions_entry__isnull=False),
+                name="flag_one_per_sanctions_match",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()}: {self.organisation}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("accounts.urls")),
+    path("", include("accounts.diligence_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("grants.urls")),
     path("admin/", admin.site.urls),

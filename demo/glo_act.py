@@ -128,6 +128,18 @@ def seed(*, password, stdout=None):
                 closes_at=datetime.combine(today + timedelta(days=60), time(12, 0), tzinfo=dt_timezone.utc),
                 min_grant=Decimal("50000.00"),
                 max_grant=Decimal("300000.00"),
+                min_duration_months=12,
+                max_duration_months=24,
+                min_cofinancing_percent=Decimal("5.00"),
+                eligibility=(
+                    "Applicants must be non-profit civil society organisations legally registered in one of the 13 "
+                    "GLO.ACT countries for at least two years, directly responsible for preparing and managing the "
+                    "action. Actions must take place in one or more of the programme countries and last 12 to 24 "
+                    "months. Eligible costs are those actually incurred by the applicant during implementation, "
+                    "identifiable, verifiable and necessary for the action; indirect costs may not exceed 7% of "
+                    "direct eligible costs and contingency 5%. The applicant must co-finance at least 5% of the "
+                    "total eligible costs from its own or third-party resources."
+                ),
                 objectives=Objective.objects.filter(programme=programme, number__in=[5, 6]),
                 countries=Country.objects.filter(code__in=[c for c, _ in COUNTRIES]),
             )

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -7,6 +9,7 @@ from djmoney.models.fields import MoneyField
 
 from accounts.models import Organisation
 from core.money import EUR
+from core.uploads import RandomUploadPath
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": EUR, "currency_choices": [(EUR, "EUR")]}
 
@@ -120,7 +123,25 @@ class Call(models.Model):
     min_grant = MoneyField(_("minimum grant"), **MONEY)
     max_grant = MoneyField(_("maximum grant"), **MONEY)
     status = models.CharField(_("status"), max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    eligibility = models.TextField(
+        _("eligibility rules"), blank=True, help_text=_("Who may apply and what actions and costs are eligible.")
+    )
+    min_duration_months = models.PositiveSmallIntegerField(_("shortest implementation period (months)"), default=6)
+    max_duration_months = models.PositiveSmallIntegerField(_("longest implementation period (months)"), default=36)
+    # Budget rules (PRAG defaults, DESIGN.md); a call may set its own.
+    indirect_cap_percent = models.DecimalField(
+        _("indirect costs cap (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("7.00")
+    )
+    contingency_cap_percent = models.DecimalField(
+        _("contingency cap (% of direct costs)"), max_digits=5, decimal_places=2, default=Decimal("5.00")
+    )
+    min_cofinancing_percent = models.DecimalField(
+        _("minimum co-financing (% of total costs)"), max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A published call whose deadline is this close is shown as "closing soon".
+    CLOSING_SOON_DAYS = 14
 
     class Meta:
         ordering = ["programme", "reference"]
@@ -133,16 +154,50 @@ class Call(models.Model):
             models.CheckConstraint(condition=Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"),
             models.CheckConstraint(condition=_eur_only("min_grant") & _eur_only("max_grant"), name="call_currency_eur"),
             models.CheckConstraint(condition=Q(status__in=CallStatus.values), name="call_status_valid"),
+            models.CheckConstraint(
+                condition=Q(min_duration_months__gte=1) & Q(max_duration_months__gte=models.F("min_duration_months")),
+                name="call_duration_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(indirect_cap_percent__gte=0, indirect_cap_percent__lte=100)
+                & Q(contingency_cap_percent__gte=0, contingency_cap_percent__lte=100)
+                & Q(min_cofinancing_percent__gte=0, min_cofinancing_percent__lt=100),
+                name="call_percentages_in_range",
+            ),
         ]
 
     def __str__(self):
         return f"{self.reference} – {self.title}"
+
+    def is_open_at(self, moment) -> bool:
+        """Open for submissions: published, opened, and the deadline not yet passed (the deadline itself is too late)."""
+        return self.status == CallStatus.PUBLISHED and self.opens_at <= moment < self.closes_at
 
     def clean(self):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("The deadline must be after the opening time.")})
         if self.min_grant is not None and self.max_grant is not None and self.max_grant < self.min_grant:
             raise ValidationError({"max_grant": _("The maximum grant cannot be below the minimum grant.")})
+
+
+class CallDocument(models.Model):
+    """A document published with a call (guidelines, budget template, forms): public once the call is published."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=255)
+    file = models.FileField(_("file"), upload_to=RandomUploadPath("call-documents"), max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("type"), max_length=8)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "title"]
+        verbose_name = _("call document")
+        verbose_name_plural = _("call documents")
+
+    def __str__(self):
+        return self.title
 
 
 class Grant(models.Model):

@@ -47,8 +47,20 @@ def call_set_status(*, actor, call: Call, status) -> Call:
     return call
 
 
-def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_grant, max_grant, objectives=(), countries=(), description="") -> Call:
-    """A draft call. It is funded by allocating to it through grants.ledger, and opened with call_set_status."""
+CALL_RULE_FIELDS = (
+    "eligibility", "min_duration_months", "max_duration_months",
+    "indirect_cap_percent", "contingency_cap_percent", "min_cofinancing_percent",
+)
+
+
+def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_grant, max_grant, objectives=(), countries=(), description="", **rules) -> Call:
+    """A draft call. It is funded by allocating to it through grants.ledger, and opened with call_set_status.
+
+    `rules` may set any of CALL_RULE_FIELDS; the others keep the model's PRAG defaults.
+    """
+    unknown = set(rules) - set(CALL_RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"call_create() got unexpected rules: {sorted(unknown)}")
     try:
         low, high = exact_cents(min_grant), exact_cents(max_grant)
     except MoneyValueError as exc:
@@ -64,7 +76,7 @@ def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_
             raise DomainError(_("This programme already has a call %(ref)s.") % {"ref": reference}, code="duplicate_reference", field="reference")
         call = Call.objects.create(
             programme=programme, reference=reference, title=title, description=description,
-            opens_at=opens_at, closes_at=closes_at, min_grant=(low, EUR), max_grant=(high, EUR),
+            opens_at=opens_at, closes_at=closes_at, min_grant=(low, EUR), max_grant=(high, EUR), **rules,
         )
         call.objectives.set(objectives)
         call.countries.set(countries)

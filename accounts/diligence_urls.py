@@ -1,0 +1,2 @@
+"""URLs of due diligence: documents, officer verification, flags and sanctions matches."""
+urlpatterns = []
