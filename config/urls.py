@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("accounts.diligence_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("grants.urls")),
+    path("", include("applications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from accounts import roles as R
 from accounts.access import has_role, organisations_for, require_role
+from applications.selectors import applications_of_member
 from audit.selectors import audit_events
 from grants.models import Call, CallStatus
 from grants.selectors import envelope_position, programmes_with_envelope
@@ -22,6 +23,7 @@ def home(request):
         context["position"] = envelope_position(programme) if programme else None
     if has_role(user, R.APPLICANT) or user.memberships.exists():
         context["my_organisations"] = organisations_for(user).filter(memberships__user=user).distinct()
+        context["my_applications"] = applications_of_member(user).order_by("-updated_at")[:5]
     return render(request, "home.html", context)
 
 

@@ -1,0 +1,132 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.uploads import ALLOWED_HELP, validate_upload
+
+from .models import Application, BudgetHeading, LogframeLevel
+
+AMOUNT_ERRORS = {
+    "invalid": _("Enter an amount in euros, using digits only (for example 12500.50)."),
+    "max_decimal_places": _("Enter euros and cents, with at most two decimals."),
+    "max_digits": _("This amount is too large."),
+    "min_value": _("The amount cannot be negative."),
+}
+
+
+def amount_field(label, **kwargs):
+    field = forms.DecimalField(
+        label=label, required=False, min_value=Decimal("0"), max_digits=14, decimal_places=2, localize=True,
+        error_messages=AMOUNT_ERRORS, **kwargs,
+    )
+    field.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+    return field
+
+
+class ApplicationForm(forms.ModelForm):
+    """Every field may be blank in a draft; what submission needs is checked by applications.rules."""
+
+    indirect_costs = amount_field(_("Indirect costs (EUR)"))
+    contingency = amount_field(_("Contingency reserve (EUR)"))
+    own_contribution = amount_field(_("Own contribution (EUR)"))
+    third_party_contribution = amount_field(_("Third-party contribution (EUR)"))
+
+    class Meta:
+        model = Application
+        fields = [
+            "title", "summary", "objective", "countries", "start_date", "end_date", "women", "men", "girls", "boys",
+            "victims_of_trafficking", "smuggled_migrants", "indirect_costs", "contingency", "own_contribution",
+            "third_party_contribution",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 6}),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "countries": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = call.objectives.order_by("number")
+        self.fields["countries"].queryset = call.countries.order_by("name")
+        for name, field in self.fields.items():
+            field.required = False
+        for name in ("women", "men", "girls", "boys", "victims_of_trafficking", "smuggled_migrants"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": "0"})
+            self.fields[name].error_messages["invalid"] = _("Enter a whole number of people.")
+        self.fields["summary"].help_text = _("What the action will do, for whom, where, and what will change. About 300 words.")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", _("The end date must be after the start date."))
+        return cleaned
+
+
+class BudgetLineForm(forms.Form):
+    heading = forms.ChoiceField(label=_("Heading"), choices=[("", "—"), *BudgetHeading.choices], required=False)
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False, help_text=_("e.g. month, trip, person"))
+    quantity = forms.DecimalField(
+        label=_("Quantity"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2, localize=True,
+        error_messages={**AMOUNT_ERRORS, "invalid": _("Enter a number."), "min_value": _("The quantity must be more than zero.")},
+    )
+    unit_cost = amount_field(_("Unit cost (EUR)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quantity"].widget.attrs.update({"inputmode": "decimal"})
+
+
+class LogframeRowForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=[("", "—"), *LogframeLevel.choices], required=False)
+    statement = forms.CharField(label=_("Result"), max_length=500, required=False)
+    indicator = forms.CharField(label=_("Indicator"), max_length=500, required=False)
+    baseline = forms.DecimalField(label=_("Baseline"), required=False, max_digits=12, decimal_places=2, localize=True)
+    target = forms.DecimalField(label=_("Target"), required=False, max_digits=12, decimal_places=2, localize=True)
+
+
+class RowFormSet(forms.BaseFormSet):
+    def filled_rows(self):
+        """(form index, cleaned data) of the rows that have anything in them and are not marked for removal."""
+        return [
+            (i, {k: v for k, v in form.cleaned_data.items() if k != "DELETE"})
+            for i, form in enumerate(self.forms)
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and any(
+                v not in (None, "") for k, v in form.cleaned_data.items() if k != "DELETE"
+            )
+        ]
+
+
+BudgetLineFormSet = forms.formset_factory(BudgetLineForm, formset=RowFormSet, extra=2, can_delete=True, max_num=200, absolute_max=200)
+LogframeFormSet = forms.formset_factory(LogframeRowForm, formset=RowFormSet, extra=2, can_delete=True, max_num=60, absolute_max=60)
+
+
+class AttachmentForm(forms.Form):
+    title = forms.CharField(label=_("What is this document?"), max_length=255, required=False)
+    file = forms.FileField(label=_("File"), help_text=ALLOWED_HELP)
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        validate_upload(uploaded)
+        return uploaded
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ScreeningForm(forms.Form):
+    on_time = forms.BooleanField(label=_("Submitted on time"), required=False)
+    complete = forms.BooleanField(label=_("Complete: all sections and required documents"), required=False)
+    applicant_eligible = forms.BooleanField(label=_("Applicant eligible"), required=False)
+    action_eligible = forms.BooleanField(label=_("Action eligible (objective, countries, duration)"), required=False)
+    costs_eligible = forms.BooleanField(label=_("Costs eligible (budget rules)"), required=False)
+    reason = forms.CharField(
+        label=_("Reason given to the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when a check fails. The applicant reads it."),
+    )
+
+

@@ -1,0 +1,254 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation
+from core.money import round_money
+from core.uploads import RandomUploadPath
+from grants.models import Call, Country, Objective
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Not eligible")
+
+
+# The only status changes an application may make; applications.services checks it.
+APPLICATION_TRANSITIONS = {
+    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.SUBMITTED: {ApplicationStatus.WITHDRAWN, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE},
+    ApplicationStatus.WITHDRAWN: set(),
+    # A screening decision may be corrected by an officer, with a new reason.
+    ApplicationStatus.ELIGIBLE: {ApplicationStatus.INELIGIBLE},
+    ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE},
+}
+EDITABLE_STATUSES = {ApplicationStatus.DRAFT}
+
+
+class Application(models.Model):
+    """A CSO's proposal to a call. Editable while a draft; read-only once submitted.
+
+    Budget totals are never typed: they are computed from the lines and the amounts below
+    (see applications.budget). The requested amount is total costs less co-financing.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(_("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    title = models.CharField(_("title of the action"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    objective = models.ForeignKey(Objective, verbose_name=_("objective"), on_delete=models.PROTECT, null=True, blank=True)
+    countries = models.ManyToManyField(Country, verbose_name=_("countries of the action"), blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    # Target beneficiaries, counted and never named. The last two are "of whom" counts across the first four.
+    women = models.PositiveIntegerField(_("women"), null=True, blank=True)
+    men = models.PositiveIntegerField(_("men"), null=True, blank=True)
+    girls = models.PositiveIntegerField(_("girls"), null=True, blank=True)
+    boys = models.PositiveIntegerField(_("boys"), null=True, blank=True)
+    victims_of_trafficking = models.PositiveIntegerField(_("of whom victims of trafficking"), null=True, blank=True)
+    smuggled_migrants = models.PositiveIntegerField(_("of whom smuggled migrants"), null=True, blank=True)
+
+    indirect_costs = models.DecimalField(_("indirect costs (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    contingency = models.DecimalField(_("contingency reserve (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    own_contribution = models.DecimalField(_("own contribution (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    third_party_contribution = models.DecimalField(
+        _("third-party contribution (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # Frozen at submission from the computed budget, so lists and the ledger never recompute it.
+    requested_amount = models.DecimalField(_("amount requested (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "sequence"], name="application_sequence_unique_per_call"),
+            # One live application per organisation and call; a withdrawn one does not count.
+            models.UniqueConstraint(
+                fields=["call", "organisation"], condition=~Q(status="withdrawn"), name="application_one_per_call"
+            ),
+            models.UniqueConstraint(
+                fields=["reference"], condition=~Q(reference=""), name="application_reference_unique"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ApplicationStatus.values), name="application_status_valid"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="application_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(indirect_costs__isnull=True) | Q(indirect_costs__gte=0))
+                & (Q(contingency__isnull=True) | Q(contingency__gte=0))
+                & (Q(own_contribution__isnull=True) | Q(own_contribution__gte=0))
+                & (Q(third_party_contribution__isnull=True) | Q(third_party_contribution__gte=0)),
+                name="application_amounts_not_negative",
+            ),
+            # A submitted (or later) application always has its reference and number.
+            models.CheckConstraint(
+                condition=Q(status__in=["draft"]) | (Q(sequence__isnull=False) & ~Q(reference="")) | Q(status="withdrawn", submitted_at__isnull=True),
+                name="application_submitted_has_reference",
+            ),
+        ]
+        indexes = [models.Index(fields=["call", "status"], name="application_call_status_idx")]
+
+    def __str__(self):
+        return self.reference or self.title or str(_("Untitled application"))
+
+    @property
+    def is_editable(self):
+        return self.status in EDITABLE_STATUSES
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given in a call. Locked while a submission takes the next one, so numbers are gapless."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, primary_key=True, related_name="reference_counter")
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class BudgetHeading(models.TextChoices):
+    # The PRAG budget headings.
+    HUMAN_RESOURCES = "1", _("1. Human resources")
+    TRAVEL = "2", _("2. Travel")
+    EQUIPMENT = "3", _("3. Equipment and supplies")
+    LOCAL_OFFICE = "4", _("4. Local office")
+    SERVICES = "5", _("5. Other costs, services")
+    OTHER = "6", _("6. Other")
+
+
+class BudgetLine(models.Model):
+    """One direct-cost line: quantity x unit cost = total (computed, rounded to cents once, never typed).
+
+    A draft may hold incomplete lines; submission requires every line complete (applications.rules).
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    heading = models.CharField(_("heading"), max_length=2, choices=BudgetHeading.choices, blank=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, null=True, blank=True)
+    unit_cost = models.DecimalField(_("unit cost (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "position", "id"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0), name="budget_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0), name="budget_line_unit_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.quantity is None or self.unit_cost is None:
+            return None
+        return round_money(self.quantity * self.unit_cost)
+
+
+class LogframeLevel(models.TextChoices):
+    OUTCOME = "outcome", _("Outcome")
+    OUTPUT = "output", _("Output")
+
+
+class LogframeRow(models.Model):
+    """An outcome or output of the action, with one indicator, its baseline and target (complete by submission)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="logframe_rows")
+    position = models.PositiveSmallIntegerField(default=0)
+    level = models.CharField(_("level"), max_length=8, choices=LogframeLevel.choices, blank=True)
+    statement = models.CharField(_("result"), max_length=500, blank=True)
+    indicator = models.CharField(_("indicator"), max_length=500, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=12, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "position", "id"]
+        verbose_name = _("logframe row")
+        verbose_name_plural = _("logframe rows")
+
+    def __str__(self):
+        return self.statement
+
+
+class Attachment(models.Model):
+    """A document attached to an application. Served only to those who may read the application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(_("description"), max_length=255)
+    file = models.FileField(_("file"), upload_to=RandomUploadPath("applications"), max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("type"), max_length=8)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["application", "uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.title
+
+
+class ScreeningDecision(models.TextChoices):
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Not eligible")
+
+
+class Screening(models.Model):
+    """The administrative and eligibility check of a submitted application by a programme officer."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="screening")
+    on_time = models.BooleanField(_("submitted on time"))
+    complete = models.BooleanField(_("complete"))
+    applicant_eligible = models.BooleanField(_("applicant eligible"))
+    action_eligible = models.BooleanField(_("action eligible"))
+    costs_eligible = models.BooleanField(_("costs eligible"))
+    decision = models.CharField(_("decision"), max_length=12, choices=ScreeningDecision.choices)
+    reason = models.TextField(_("reason given to the applicant"), blank=True)
+    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    screened_at = models.DateTimeField(_("screened"))
+
+    class Meta:
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+        constraints = [
+            # Eligible only when every check passed; not eligible always says why.
+            models.CheckConstraint(
+                condition=Q(
+                    decision="eligible", on_time=True, complete=True, applicant_eligible=True,
+                    action_eligible=True, costs_eligible=True,
+                )
+                | (Q(decision="ineligible") & ~Q(reason="")),
+                name="screening_decision_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application} – {self.get_decision_display()}"

@@ -1,0 +1,78 @@
+"""Reads of applications, with permissions applied and a fixed number of queries per page."""
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from accounts import roles as R
+from accounts.access import has_role, objects_for
+from accounts.models import Organisation
+
+from .models import Application, ApplicationStatus
+
+LIST_RELATED = ("call", "call__programme", "organisation")
+
+
+def member_organisations(user, perm="view_organisation"):
+    return objects_for(user, f"accounts.{perm}", Organisation.objects.all())
+
+
+def applications_of_member(user):
+    """Applications of the organisations the user belongs to (drafts included)."""
+    return Application.objects.filter(organisation__in=member_organisations(user)).select_related(*LIST_RELATED)
+
+
+def application_for_member(user, pk, *, edit=False):
+    """One of the user's organisations' applications, or 404; `edit` needs the edit_applications permission."""
+    organisations = member_organisations(user, "edit_applications" if edit else "view_organisation")
+    try:
+        return Application.objects.select_related(*LIST_RELATED).get(pk=pk, organisation__in=organisations)
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def application_for_staff(user, pk):
+    """A submitted (or later) application for programme staff, or 404. Staff never see drafts."""
+    if not has_role(user, *R.STAFF_ROLES):
+        raise Http404
+    try:
+        return (
+            Application.objects.select_related(*LIST_RELATED, "submitted_by")
+            .exclude(status=ApplicationStatus.DRAFT)
+            .exclude(submitted_at__isnull=True)
+            .get(pk=pk)
+        )
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def with_details(queryset):
+    """What a full application page or PDF shows, prefetched."""
+    from .models import Attachment
+
+    return queryset.prefetch_related(
+        "countries", "budget_lines", "logframe_rows", Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
+    )
+
+
+def submitted_to_call(call, *, status=None, country=None, objective=None, search=""):
+    """The officer's screening list for a call: submitted applications, newest reference last."""
+    qs = (
+        Application.objects.filter(call=call, submitted_at__isnull=False)
+        .select_related("organisation", "objective", "screening")
+        .prefetch_related("countries")
+        .order_by("sequence")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if country:
+        qs = qs.filter(countries__code=country)
+    if objective:
+        qs = qs.filter(objective_id=objective)
+    if search:
+        qs = qs.filter(Q(reference__icontains=search) | Q(title__icontains=search) | Q(organisation__legal_name__icontains=search))
+    return qs.distinct()
+
+
+def status_counts(call):
+    """Counts per status for a call (what donor observers may see: numbers, never drafts' content)."""
+    rows = Application.objects.filter(call=call).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,274 @@
+"""Services for applications: drafts, attachments, submission, withdrawal and eligibility screening."""
+from datetime import timezone as dt_timezone
+
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import can_on
+from audit.services import audit_record
+from core.errors import DomainError
+from core.uploads import validate_upload
+
+from .budget import summarise
+from .models import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationStatus,
+    Attachment,
+    BudgetLine,
+    LogframeRow,
+    ReferenceCounter,
+    Screening,
+    ScreeningDecision,
+)
+from .rules import submission_problems
+
+MAX_ATTACHMENTS = 15
+DRAFT_FIELDS = (
+    "title", "summary", "objective", "start_date", "end_date", "women", "men", "girls", "boys",
+    "victims_of_trafficking", "smuggled_migrants", "indirect_costs", "contingency", "own_contribution",
+    "third_party_contribution",
+)
+LINE_FIELDS = ("heading", "description", "unit", "quantity", "unit_cost")
+ROW_FIELDS = ("level", "statement", "indicator", "baseline", "target")
+NUMBER_FIELDS = {"quantity", "unit_cost", "baseline", "target"}
+
+
+def _row_values(data, fields):
+    """A row's values for the model: text left blank is "", numbers left blank are None."""
+    return {k: data.get(k) if k in NUMBER_FIELDS else (data.get(k) or "") for k in fields}
+
+
+class SubmissionRefused(DomainError):
+    """The application is not complete or breaks a rule; `problems` says where (applications.rules.Problem)."""
+
+    def __init__(self, problems):
+        super().__init__(_("The application cannot be submitted yet: correct the points marked below."), code="incomplete")
+        self.problems = problems
+
+
+def _require_editor(actor, application):
+    if not can_on(actor, "edit_applications", application.organisation):
+        raise DomainError(_("Only the organisation's administrators and editors can change its applications."), code="forbidden")
+
+
+def _transition(application, status):
+    current = ApplicationStatus(application.status)
+    if ApplicationStatus(status) not in APPLICATION_TRANSITIONS[current]:
+        raise DomainError(
+            _("A %(current)s application cannot become %(new)s.") % {"current": current.label.lower(), "new": ApplicationStatus(status).label.lower()},
+            code="invalid_transition",
+        )
+
+
+def _locked(application):
+    return Application.objects.select_for_update().select_related("call", "call__programme", "organisation").get(pk=application.pk)
+
+
+def application_start(*, actor, call, organisation) -> Application:
+    """The organisation's live application to `call`, started as a draft if it has none. Clicking Apply twice opens the same one."""
+    if not can_on(actor, "edit_applications", organisation):
+        raise DomainError(_("Only the organisation's administrators and editors can apply on its behalf."), code="forbidden")
+    if not call.is_open_at(timezone.now()):
+        raise DomainError(_("This call is not open for applications."), code="call_not_open")
+    existing = Application.objects.filter(call=call, organisation=organisation).exclude(status=ApplicationStatus.WITHDRAWN).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
+            application.countries.set(call.countries.filter(code=organisation.country.code))
+            audit_record(actor=actor, verb="application.start", target=application, data={"call": call.reference})
+    except IntegrityError:  # the same organisation started one in another tab a moment ago
+        return Application.objects.get(call=call, organisation=organisation, status=ApplicationStatus.DRAFT)
+    return application
+
+
+def application_save_draft(*, actor, application, fields, countries, lines, rows) -> Application:
+    """Save what the applicant typed. Anything may be blank; rules are checked only at submission.
+
+    `fields` maps DRAFT_FIELDS to values; `lines` and `rows` are lists of dicts (LINE_FIELDS, ROW_FIELDS) that
+    replace the budget lines and logframe rows in the given order.
+    """
+    with transaction.atomic():
+        application = _locked(application)
+        _require_editor(actor, application)
+        if not application.is_editable:
+            raise DomainError(_("This application has been submitted and can no longer be changed."), code="read_only")
+        changed = sorted(name for name in DRAFT_FIELDS if name in fields and getattr(application, name) != fields[name])
+        for name in DRAFT_FIELDS:
+            if name in fields:
+                setattr(application, name, fields[name])
+        application.save(update_fields=[*DRAFT_FIELDS, "updated_at"])
+        application.countries.set(countries)
+        application.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            BudgetLine(application=application, position=i, **_row_values(line, LINE_FIELDS)) for i, line in enumerate(lines)
+        )
+        application.logframe_rows.all().delete()
+        LogframeRow.objects.bulk_create(
+            LogframeRow(application=application, position=i, **_row_values(row, ROW_FIELDS)) for i, row in enumerate(rows)
+        )
+        audit_record(
+            actor=actor, verb="application.save_draft", target=application,
+            data={"fields": changed, "budget_lines": len(lines), "logframe_rows": len(rows)},
+        )
+    return application
+
+
+def attachment_add(*, actor, application, title, uploaded_file) -> Attachment:
+    kind = validate_upload(uploaded_file)  # raises ValidationError with a message for the file field
+    with transaction.atomic():
+        application = _locked(application)
+        _require_editor(actor, application)
+        if not application.is_editable:
+            raise DomainError(_("This application has been submitted and can no longer be changed."), code="read_only")
+        if application.attachments.count() >= MAX_ATTACHMENTS:
+            raise DomainError(_("An application can have at most %(n)s attachments.") % {"n": MAX_ATTACHMENTS}, code="too_many", field="file")
+        attachment = Attachment.objects.create(
+            application=application, title=title.strip() or uploaded_file.name, file=uploaded_file,
+            original_name=uploaded_file.name[:255], kind=kind, size=uploaded_file.size, uploaded_by=actor,
+        )
+        audit_record(actor=actor, verb="application.attach", target=application, data={"attachment": attachment.pk, "name": attachment.original_name, "size": attachment.size})
+    return attachment
+
+
+def attachment_remove(*, actor, attachment):
+    with transaction.atomic():
+        application = _locked(attachment.application)
+        _require_editor(actor, application)
+        if not application.is_editable:
+            raise DomainError(_("This application has been submitted and can no longer be changed."), code="read_only")
+        audit_record(actor=actor, verb="application.detach", target=application, data={"attachment": attachment.pk, "name": attachment.original_name})
+        attachment.file.delete(save=False)
+        attachment.delete()
+
+
+def _next_reference(application):
+    counter, _ = ReferenceCounter.objects.get_or_create(call=application.call)
+    counter = ReferenceCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    call = application.call
+    return counter.last_number, f"{call.programme.code}-{call.opens_at.year}-{call.reference}-{counter.last_number:04d}"
+
+
+def application_submit(*, actor, application, now=None) -> tuple[Application, bool]:
+    """Submit a draft before the deadline (by the server's clock). Returns (application, newly_submitted).
+
+    Submitting an already submitted application changes nothing and returns it (two tabs, a retried request).
+    The reference number is taken from the call's counter inside the same transaction, so numbers are gapless.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = _locked(application)
+        _require_editor(actor, application)
+        if application.status != ApplicationStatus.DRAFT and application.submitted_at is not None:
+            return application, False
+        _transition(application, ApplicationStatus.SUBMITTED)
+        call = application.call
+        if now >= call.closes_at:
+            raise DomainError(
+                _("The deadline for this call passed at %(deadline)s UTC: applications can no longer be submitted.")
+                % {"deadline": call.closes_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")},
+                code="deadline_passed",
+            )
+        if not call.is_open_at(now):
+            raise DomainError(_("This call is not open for applications."), code="call_not_open")
+        lines = list(application.budget_lines.all())
+        problems = submission_problems(
+            application, call=call, lines=lines, rows=list(application.logframe_rows.all()),
+            country_ids=list(application.countries.values_list("pk", flat=True)), today=now.date(),
+        )
+        if problems:
+            raise SubmissionRefused(problems)
+        application.sequence, application.reference = _next_reference(application)
+        application.requested_amount = summarise(application, lines).requested
+        application.status = ApplicationStatus.SUBMITTED
+        application.submitted_at, application.submitted_by = now, actor
+        application.save(update_fields=["sequence", "reference", "requested_amount", "status", "submitted_at", "submitted_by", "updated_at"])
+        audit_record(
+            actor=actor, verb="application.submit", target=application, amount=application.requested_amount,
+            currency="EUR", data={"reference": application.reference},
+        )
+        transaction.on_commit(lambda: _send_receipt(application.pk))
+    return application, True
+
+
+def _send_receipt(application_id):
+    from .pdf import application_pdf  # rendering is only needed once the submission has committed
+
+    application = Application.objects.select_related("call", "organisation", "submitted_by").get(pk=application_id)
+    message = EmailMessage(
+        subject=_("Application %(ref)s received") % {"ref": application.reference},
+        body=_(
+            "Your application \"%(title)s\" to call %(call)s was received on %(when)s UTC with reference %(ref)s.\n\n"
+            "A PDF copy of what you submitted is attached. You will be told the result of the eligibility check."
+        ) % {
+            "title": application.title, "call": application.call.reference, "ref": application.reference,
+            "when": application.submitted_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        },
+        to=[application.submitted_by.email],
+    )
+    message.attach(f"{application.reference}.pdf", application_pdf(application), "application/pdf")
+    message.send()
+
+
+def application_withdraw(*, actor, application, reason="", now=None) -> Application:
+    """Withdraw a draft or a submitted application, before the deadline only."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = _locked(application)
+        _require_editor(actor, application)
+        _transition(application, ApplicationStatus.WITHDRAWN)
+        if now >= application.call.closes_at:
+            raise DomainError(_("The deadline has passed: the application can no longer be withdrawn."), code="deadline_passed")
+        previous = application.status
+        application.status = ApplicationStatus.WITHDRAWN
+        application.withdrawn_at = now
+        application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        audit_record(actor=actor, verb="application.withdraw", target=application, data={"from": previous, "reason": reason.strip()})
+    return application
+
+
+def screening_record(*, actor, application, on_time, complete, applicant_eligible, action_eligible, costs_eligible, reason="") -> Screening:
+    """Record the administrative and eligibility check. Eligible only if every check passes; otherwise a reason is required."""
+    checks = dict(on_time=on_time, complete=complete, applicant_eligible=applicant_eligible, action_eligible=action_eligible, costs_eligible=costs_eligible)
+    decision = ScreeningDecision.ELIGIBLE if all(checks.values()) else ScreeningDecision.INELIGIBLE
+    reason = (reason or "").strip()
+    if decision == ScreeningDecision.INELIGIBLE and not reason:
+        raise DomainError(_("Explain to the applicant why the application is not eligible."), code="reason_required", field="reason")
+    with transaction.atomic():
+        application = _locked(application)
+        new_status = ApplicationStatus(decision.value)
+        if application.status != new_status:
+            _transition(application, new_status)
+        previous = Screening.objects.filter(application=application).first()
+        screening, _created = Screening.objects.update_or_create(
+            application=application,
+            defaults={**checks, "decision": decision, "reason": reason, "screened_by": actor, "screened_at": timezone.now()},
+        )
+        application.status = new_status
+        application.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor, verb="application.screen", target=application,
+            data={**checks, "decision": decision.value, "reason": reason, "previous": previous.decision if previous else None},
+        )
+        transaction.on_commit(lambda: _send_screening_result(application.pk))
+    return screening
+
+
+def _send_screening_result(application_id):
+    application = Application.objects.select_related("screening", "submitted_by").get(pk=application_id)
+    screening = application.screening
+    if screening.decision == ScreeningDecision.ELIGIBLE:
+        body = _("Application %(ref)s passed the administrative and eligibility check. It now goes to the evaluation panel.")
+    else:
+        body = _("Application %(ref)s did not pass the administrative and eligibility check.\n\nReason: %(reason)s")
+    EmailMessage(
+        subject=_("Eligibility check of application %(ref)s") % {"ref": application.reference},
+        body=body % {"ref": application.reference, "reason": screening.reason},
+        to=[application.submitted_by.email],
+    ).send()

@@ -1,0 +1,350 @@
+"""Applicant pages (apply, edit, submit, withdraw, receipt) and the officer's eligibility screening."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import roles as R
+from accounts.access import can_on, has_role, require_role
+from core.errors import DomainError
+from core.uploads import serve_upload
+from grants.models import Call, CallStatus
+
+from . import selectors, services
+from .budget import summarise
+from .forms import ApplicationForm, AttachmentForm, BudgetLineFormSet, LogframeFormSet, ScreeningForm, WithdrawForm
+from .models import Application, ApplicationStatus, BudgetLine, LogframeRow
+from .pdf import application_pdf
+from .services import LINE_FIELDS, ROW_FIELDS, SubmissionRefused
+
+# ---- applicant side -------------------------------------------------------------------------------------------
+
+
+def _published_call(code, reference):
+    return get_object_or_404(
+        Call.objects.select_related("programme"),
+        programme__code=code, reference=reference, status__in=[CallStatus.PUBLISHED, CallStatus.CLOSED],
+    )
+
+
+@login_required
+def apply(request, code, reference):
+    """Start (or reopen) the organisation's application to a call."""
+    call = _published_call(code, reference)
+    organisations = list(selectors.member_organisations(request.user, "edit_applications").order_by("legal_name"))
+    existing = {
+        a.organisation_id: a
+        for a in Application.objects.filter(call=call, organisation__in=organisations).exclude(status=ApplicationStatus.WITHDRAWN)
+    }
+    error = None
+    if request.method == "POST":
+        chosen = next((o for o in organisations if str(o.pk) == request.POST.get("organisation")), None)
+        if chosen is None:
+            error = _("Choose the organisation that applies.")
+        else:
+            try:
+                application = services.application_start(actor=request.user, call=call, organisation=chosen)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                return redirect("application_edit", pk=application.pk)
+    return render(
+        request,
+        "applications/apply.html",
+        {
+            "call": call, "organisations": organisations, "error": error,
+            "choices": [(o, existing.get(o.pk)) for o in organisations],
+            "is_open": call.is_open_at(timezone.now()),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def dashboard(request):
+    """The applicant's home for applications: each one with where it stands and what comes next."""
+    applications = list(selectors.applications_of_member(request.user).order_by("-updated_at"))
+    open_calls = (
+        Call.objects.filter(status=CallStatus.PUBLISHED, opens_at__lte=timezone.now(), closes_at__gt=timezone.now())
+        .select_related("programme")
+        .order_by("closes_at")
+    )
+    return render(request, "applications/dashboard.html", {"applications": applications, "open_calls": open_calls})
+
+
+def _details(application):
+    return selectors.with_details(Application.objects.select_related(*selectors.LIST_RELATED, "submitted_by", "objective")).get(pk=application.pk)
+
+
+@login_required
+def application_detail(request, pk):
+    application = _details(selectors.application_for_member(request.user, pk))
+    return render(request, "applications/detail.html", _detail_context(request, application))
+
+
+def _detail_context(request, application):
+    lines = list(application.budget_lines.all())
+    return {
+        "application": application,
+        "call": application.call,
+        "lines": lines,
+        "rows": list(application.logframe_rows.all()),
+        "budget": summarise(application, lines),
+        "can_edit": application.is_editable and can_on(request.user, "edit_applications", application.organisation),
+        "can_withdraw": application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+        and timezone.now() < application.call.closes_at
+        and can_on(request.user, "edit_applications", application.organisation),
+        "screening": getattr(application, "screening", None),
+    }
+
+
+def _initial_rows(queryset, fields):
+    return [{name: getattr(obj, name) for name in fields} for obj in queryset]
+
+
+def _bind_forms(request, application, data=None, extra=None):
+    call = application.call
+    form = ApplicationForm(data, instance=application, call=call)
+    lines = BudgetLineFormSet(data, prefix="lines", initial=None if data else _initial_rows(application.budget_lines.all(), LINE_FIELDS))
+    rows = LogframeFormSet(data, prefix="rows", initial=None if data else _initial_rows(application.logframe_rows.all(), ROW_FIELDS))
+    if extra:
+        lines.extra = rows.extra = extra
+    return form, lines, rows
+
+
+def _show_problems(form, lines, rows, line_index, row_index, problems):
+    """Put each submission problem beside its field: on the form, or on the right row of a formset."""
+    general = []
+    for p in problems:
+        if p.section == "budget_lines" and p.row is not None:
+            lines.forms[line_index[p.row]].add_error(p.field, p.message)
+        elif p.section == "logframe_rows" and p.row is not None:
+            rows.forms[row_index[p.row]].add_error(p.field, p.message)
+        elif p.section:
+            general.append((p.section, p.message))
+        elif p.field in form.fields:
+            form.add_error(p.field, p.message)
+        else:
+            general.append((p.field, p.message))
+    return general
+
+
+def _save_and_act(request, application, form, lines, rows, attachment_form, action):
+    """Save the draft, then do what the button asked. Returns a redirect, or (problems, status) to re-render."""
+    filled_lines, filled_rows = lines.filled_rows(), rows.filled_rows()
+    services.application_save_draft(
+        actor=request.user, application=application,
+        fields={k: v for k, v in form.cleaned_data.items() if k != "countries"},
+        countries=form.cleaned_data["countries"], lines=[d for _, d in filled_lines], rows=[d for _, d in filled_rows],
+    )
+    edit_url = reverse("application_edit", args=[application.pk])
+    if action == "attach":
+        if not attachment_form.is_valid():
+            messages.error(request, _("Your draft is saved, but the document was not attached: see the file field."))
+            return [], 400
+        try:
+            services.attachment_add(
+                actor=request.user, application=application,
+                title=attachment_form.cleaned_data["title"], uploaded_file=attachment_form.cleaned_data["file"],
+            )
+        except (DomainError, ValidationError) as exc:
+            attachment_form.add_error("file", exc.message if isinstance(exc, DomainError) else exc.messages[0])
+            return [], 400
+        messages.success(request, _("Draft saved and document attached."))
+        return redirect(f"{edit_url}#attachments")
+    if action.startswith("remove:"):
+        attachment = application.attachments.filter(pk=action.split(":", 1)[1]).first() if action[7:].isdigit() else None
+        if attachment is not None:
+            services.attachment_remove(actor=request.user, attachment=attachment)
+            messages.success(request, _("Draft saved and document removed."))
+        return redirect(f"{edit_url}#attachments")
+    if action == "submit":
+        try:
+            application, newly = services.application_submit(actor=request.user, application=application)
+        except SubmissionRefused as exc:
+            messages.error(request, _("Your draft is saved, but it cannot be submitted yet: see the points marked below."))
+            return _show_problems(form, lines, rows, [i for i, _ in filled_lines], [i for i, _ in filled_rows], exc.problems), 400
+        if newly:
+            messages.success(request, _("Your application was submitted. Keep its reference: %(ref)s.") % {"ref": application.reference})
+        return redirect("application_receipt", pk=application.pk)
+    messages.success(request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")})
+    return redirect(f"{edit_url}?more=1#budget" if action == "add_rows" else edit_url)
+
+
+@login_required
+def application_edit(request, pk):
+    """The whole application on one page: save the draft, attach documents and submit from the same form,
+    so nothing typed is lost whichever button is pressed."""
+    application = selectors.application_for_member(request.user, pk, edit=True)
+    if not application.is_editable:
+        return redirect("application_detail", pk=application.pk)
+    call = application.call
+    general_problems, status = [], 200
+    if request.method == "POST":
+        form, lines, rows = _bind_forms(request, application, request.POST)
+        attachment_form = AttachmentForm(request.POST, request.FILES, prefix="att", use_required_attribute=False)
+        if form.is_valid() and lines.is_valid() and rows.is_valid():
+            try:
+                outcome = _save_and_act(request, application, form, lines, rows, attachment_form, request.POST.get("action", "save"))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                outcome = ([], 400)
+            if not isinstance(outcome, tuple):
+                return outcome
+            general_problems, status = outcome
+        else:
+            messages.error(request, _("Nothing was saved yet: correct the fields marked below, then save again."))
+            status = 400
+    else:
+        form, lines, rows = _bind_forms(request, application, extra=5 if request.GET.get("more") else None)
+        attachment_form = AttachmentForm(prefix="att", use_required_attribute=False)
+    return render(
+        request,
+        "applications/edit.html",
+        {
+            "application": application, "call": call, "form": form, "lines": lines, "rows": rows,
+            "budget": summarise(application, list(application.budget_lines.all())), "general_problems": general_problems,
+            "attachment_form": attachment_form, "attachments": application.attachments.all(),
+            "deadline_passed": timezone.now() >= call.closes_at,
+        },
+        status=status,
+    )
+
+
+def _readable_application(user, pk):
+    """Members of the organisation, and programme staff once submitted; everyone else 404."""
+    if has_role(user, *R.STAFF_ROLES):
+        try:
+            return selectors.application_for_staff(user, pk)
+        except Http404:
+            pass
+    return selectors.application_for_member(user, pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    application = _readable_application(request.user, pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_pk)
+    return serve_upload(attachment.file, filename=attachment.original_name, kind=attachment.kind)
+
+
+@login_required
+def application_pdf_download(request, pk):
+    application = _readable_application(request.user, pk)
+    if application.submitted_at is None:
+        raise Http404
+    response = HttpResponse(application_pdf(_details(application)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def application_receipt(request, pk):
+    application = selectors.application_for_member(request.user, pk)
+    if application.submitted_at is None:
+        return redirect("application_detail", pk=application.pk)
+    return render(request, "applications/receipt.html", {"application": application, "call": application.call})
+
+
+@login_required
+def application_withdraw(request, pk):
+    application = selectors.application_for_member(request.user, pk, edit=True)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_withdraw(actor=request.user, application=application, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The application was withdrawn."))
+        return redirect("application_detail", pk=application.pk)
+    return render(request, "applications/withdraw.html", {"application": application, "form": form})
+
+
+# ---- officer side: eligibility screening ---------------------------------------------------------------------
+
+
+@login_required
+def screening_calls(request):
+    """Calls with their applications counted by status: staff open the lists; donor observers see the numbers only."""
+    require_role(request.user, *R.ENVELOPE_READERS)
+    calls = list(
+        Call.objects.exclude(status=CallStatus.DRAFT).select_related("programme").order_by("-closes_at")
+    )
+    counts = {}
+    for row in Application.objects.filter(call__in=calls).values("call_id", "status").annotate(n=Count("id")):
+        counts.setdefault(row["call_id"], {})[row["status"]] = row["n"]
+    statuses = [s for s in ApplicationStatus if s != ApplicationStatus.DRAFT]
+    table = [
+        {"call": c, "counts": [(s.label, counts.get(c.pk, {}).get(s.value, 0)) for s in statuses], "drafts": counts.get(c.pk, {}).get("draft", 0)}
+        for c in calls
+    ]
+    return render(
+        request, "applications/screening_calls.html",
+        {"rows": table, "statuses": statuses, "can_open": has_role(request.user, *R.STAFF_ROLES)},
+    )
+
+
+@login_required
+def screening_list(request, call_pk):
+    require_role(request.user, *R.STAFF_ROLES)
+    call = get_object_or_404(Call.objects.select_related("programme").exclude(status=CallStatus.DRAFT), pk=call_pk)
+    filters = {
+        "status": request.GET.get("status", ""),
+        "country": request.GET.get("country", ""),
+        "objective": request.GET.get("objective", ""),
+        "search": request.GET.get("q", "").strip(),
+    }
+    if filters["status"] not in ApplicationStatus.values:
+        filters["status"] = ""
+    if not filters["objective"].isdigit():
+        filters["objective"] = ""
+    applications = selectors.submitted_to_call(
+        call, status=filters["status"] or None, country=filters["country"] or None,
+        objective=filters["objective"] or None, search=filters["search"],
+    )
+    return render(
+        request,
+        "applications/screening_list.html",
+        {
+            "call": call, "applications": applications, "filters": filters,
+            "statuses": [s for s in ApplicationStatus if s not in (ApplicationStatus.DRAFT,)],
+            "countries": call.countries.order_by("name"), "objectives": call.objectives.order_by("number"),
+            "counts": selectors.status_counts(call),
+        },
+    )
+
+
+@login_required
+def screening_detail(request, pk):
+    require_role(request.user, *R.STAFF_ROLES)
+    application = _details(selectors.application_for_staff(request.user, pk))
+    screening = getattr(application, "screening", None)
+    can_screen = has_role(request.user, R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
+    if request.method == "POST":
+        if not can_screen:
+            raise PermissionDenied
+        form = ScreeningForm(request.POST)
+        if form.is_valid():
+            try:
+                services.screening_record(actor=request.user, application=application, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The screening of %(ref)s was recorded.") % {"ref": application.reference})
+                return redirect("screening_list", call_pk=application.call_id)
+    else:
+        initial = {
+            name: getattr(screening, name) for name in ScreeningForm.base_fields
+        } if screening else {"on_time": application.submitted_at < application.call.closes_at}
+        form = ScreeningForm(initial=initial)
+    context = _detail_context(request, application)
+    context.update({"form": form, "can_screen": can_screen})
+    return render(request, "applications/screening_detail.html", context, status=400 if form.errors else 200)
