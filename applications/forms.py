@@ -106,10 +106,13 @@ LogframeFormSet = forms.formset_factory(LogframeRowForm, formset=RowFormSet, ext
 
 class AttachmentForm(forms.Form):
     title = forms.CharField(label=_("What is this document?"), max_length=255, required=False)
-    file = forms.FileField(label=_("File"), help_text=ALLOWED_HELP)
+    # Optional on the page (the same form saves the draft); "Save and attach" without a file says so.
+    file = forms.FileField(label=_("File"), help_text=ALLOWED_HELP, required=False)
 
     def clean_file(self):
-        uploaded = self.cleaned_data["file"]
+        uploaded = self.cleaned_data.get("file")
+        if not uploaded:
+            raise forms.ValidationError(_("Choose a file to attach."), code="required")
         validate_upload(uploaded)
         return uploaded
 

@@ -15,6 +15,7 @@ from accounts.access import can_on, has_role, require_role
 from core.errors import DomainError
 from core.uploads import serve_upload
 from grants.models import Call, CallStatus
+from grants.selectors import open_calls
 
 from . import selectors, services
 from .budget import summarise
@@ -70,12 +71,7 @@ def apply(request, code, reference):
 def dashboard(request):
     """The applicant's home for applications: each one with where it stands and what comes next."""
     applications = list(selectors.applications_of_member(request.user).order_by("-updated_at"))
-    open_calls = (
-        Call.objects.filter(status=CallStatus.PUBLISHED, opens_at__lte=timezone.now(), closes_at__gt=timezone.now())
-        .select_related("programme")
-        .order_by("closes_at")
-    )
-    return render(request, "applications/dashboard.html", {"applications": applications, "open_calls": open_calls})
+    return render(request, "applications/dashboard.html", {"applications": applications, "open_calls": open_calls()})
 
 
 def _details(application):

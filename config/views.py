@@ -8,16 +8,15 @@ from accounts import roles as R
 from accounts.access import has_role, organisations_for, require_role
 from applications.selectors import applications_of_member
 from audit.selectors import audit_events
-from grants.models import Call, CallStatus
-from grants.selectors import envelope_position, programmes_with_envelope
+from grants.selectors import envelope_position, open_calls, programmes_with_envelope
 
 
 def home(request):
     """Anonymous visitors see the programme and a sign-in form; signed-in users a page for their role."""
     if not request.user.is_authenticated:
-        return render(request, "home_anonymous.html", {"form": AuthenticationForm(request), "open_calls": _open_calls()})
+        return render(request, "home_anonymous.html", {"form": AuthenticationForm(request), "open_calls": open_calls()})
     user = request.user
-    context = {"open_calls": _open_calls()}
+    context = {"open_calls": open_calls()}
     if has_role(user, *R.ENVELOPE_READERS):
         programme = programmes_with_envelope().first()
         context["position"] = envelope_position(programme) if programme else None
@@ -25,10 +24,6 @@ def home(request):
         context["my_organisations"] = organisations_for(user).filter(memberships__user=user).distinct()
         context["my_applications"] = applications_of_member(user).order_by("-updated_at")[:5]
     return render(request, "home.html", context)
-
-
-def _open_calls():
-    return Call.objects.filter(status=CallStatus.PUBLISHED).select_related("programme").order_by("closes_at")
 
 
 @login_required

@@ -13,6 +13,8 @@ from django.utils import timezone
 from accounts import roles as R
 from accounts.models import MemberRole, Organisation, OrganisationType, User
 from accounts.services import organisation_create, role_grant, user_create
+from applications.models import Application
+from applications.services import application_save_draft, application_start, application_submit
 from grants import ledger
 from grants.models import Call, CallStatus, Country, Objective, Programme
 from grants.selectors import envelope_position
@@ -144,7 +146,49 @@ def seed(*, password, stdout=None):
                 countries=Country.objects.filter(code__in=[c for c, _ in COUNTRIES]),
             )
             ledger.allocation_add(actor=admin, call=call, amount=CALL_ALLOCATION, memo="Demo allocation")
-            call_set_status(actor=admin, call=call, status=CallStatus.PUBLISHED)
+            call = call_set_status(actor=admin, call=call, status=CallStatus.PUBLISHED)
             say("created and published call C01 with an allocation of EUR 2,000,000.00")
 
+        if not Application.objects.filter(call=call, organisation__registration_number="RC-118204").exists():
+            _submit_demo_application(call, users["cso2@demo.test"])
+            say("submitted a demo application from Atlas Migrant Aid")
+
     return envelope_position(programme)
+
+
+def _submit_demo_application(call, user):
+    """Atlas Migrant Aid's submitted application, so officers have something to screen in the demo."""
+    organisation = Organisation.objects.get(registration_number="RC-118204")
+    start = timezone.now().date() + timedelta(days=90)
+    application = application_start(actor=user, call=call, organisation=organisation)
+    application_save_draft(
+        actor=user,
+        application=application,
+        fields={
+            "title": "Safe passage: assistance to smuggled migrants and child victims in Morocco",
+            "summary": (
+                "Mobile teams identify and refer victims of trafficking and smuggled migrants in Oujda, Tangier and "
+                "Rabat; a shelter offers children medical, psychosocial and legal assistance; case workers follow "
+                "each child until a durable solution is found."
+            ),
+            "objective": call.objectives.get(number=6),
+            "start_date": start,
+            "end_date": start.replace(year=start.year + 2) - timedelta(days=1),
+            "women": 220, "men": 180, "girls": 140, "boys": 160, "victims_of_trafficking": 210, "smuggled_migrants": 390,
+            "indirect_costs": Decimal("11354.00"), "contingency": Decimal("8110.00"),
+            "own_contribution": Decimal("9200.00"), "third_party_contribution": Decimal("3000.00"),
+        },
+        countries=Country.objects.filter(code="MA"),
+        lines=[
+            {"heading": "1", "description": "Case workers (3)", "unit": "month", "quantity": Decimal("72"), "unit_cost": Decimal("1100.00")},
+            {"heading": "1", "description": "Psychologist", "unit": "month", "quantity": Decimal("24"), "unit_cost": Decimal("1250.00")},
+            {"heading": "2", "description": "Mobile team field trips", "unit": "trip", "quantity": Decimal("60"), "unit_cost": Decimal("150.00")},
+            {"heading": "5", "description": "Shelter rent and running costs", "unit": "month", "quantity": Decimal("24"), "unit_cost": Decimal("1500.00")},
+            {"heading": "5", "description": "Legal aid (lawyer fees)", "unit": "case", "quantity": Decimal("40"), "unit_cost": Decimal("200.00")},
+        ],
+        rows=[
+            {"level": "outcome", "statement": "Child victims and smuggled migrants recover and reach a durable solution", "indicator": "Children with a durable solution", "baseline": Decimal("0"), "target": Decimal("120")},
+            {"level": "output", "statement": "Victims identified and referred by mobile teams", "indicator": "People referred", "baseline": Decimal("0"), "target": Decimal("600")},
+        ],
+    )
+    application_submit(actor=user, application=application)

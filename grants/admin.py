@@ -2,13 +2,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedAdminMixin
 from core.errors import DomainError
 
 from . import ledger, services
-from .models import Call, CallStatus, Country, Envelope, Grant, LedgerEntry, Objective, Programme
+from .forms import CallDocumentForm
+from .models import Call, CallDocument, CallStatus, Country, Envelope, Grant, LedgerEntry, Objective, Programme
 
 
 class ProgrammeAddForm(forms.ModelForm):
@@ -106,6 +109,38 @@ class CountryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
+class CallDocumentInline(admin.TabularInline):
+    """Documents are part of the call: whoever may change the call may add or remove them (through the services)."""
+
+    model = CallDocument
+    form = CallDocumentForm
+    extra = 1
+    fields = ("title", "upload", "download", "kind", "size", "uploaded_at")
+    readonly_fields = ("download", "kind", "size", "uploaded_at")
+
+    @admin.display(description=_("download"))
+    def download(self, obj):
+        if not obj.pk:
+            return ""
+        url = reverse("call_document", args=[obj.call.programme.code, obj.call.reference, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("call__programme")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("grants.view_call")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("grants.change_call")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("grants.change_call")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("grants.change_call")
+
+
 @admin.register(Call)
 class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "title", "programme", "status", "opens_at", "closes_at", "min_grant", "max_grant")
@@ -115,6 +150,27 @@ class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("status",)
     actions = ["publish", "close"]
     list_select_related = ("programme",)
+    inlines = [CallDocumentInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CallDocument:
+            return super().save_formset(request, form, formset, change)
+        # Saved documents are never edited here: new rows are added and ticked rows removed, through the services.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            document = row.instance
+            if document.pk and row in formset.deleted_forms:
+                services.call_document_remove(actor=request.user, document=document)
+                formset.deleted_objects.append(document)
+            elif not document.pk and row.has_changed() and row not in formset.deleted_forms:
+                formset.new_objects.append(
+                    services.call_document_add(
+                        actor=request.user,
+                        call=form.instance,
+                        title=row.cleaned_data["title"],
+                        uploaded_file=row.cleaned_data["upload"],
+                    )
+                )
 
     def _transition(self, request, queryset, status):
         for call in queryset:

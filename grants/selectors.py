@@ -1,14 +1,20 @@
 """Reads of programmes, calls and the envelope position, at a fixed number of queries."""
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.access import is_programme_staff
 from core.money import ZERO, round_money
 
 from .ledger import balances
-from .models import Call, LedgerKind, Programme
+from .models import Call, CallDocument, CallStatus, Country, LedgerKind, Objective, Programme
 
 
 @dataclass(frozen=True)
@@ -108,3 +114,110 @@ def envelope_position(programme: Programme) -> EnvelopePosition:
 
 def programmes_with_envelope():
     return Programme.objects.filter(envelope__isnull=False).select_related("envelope").order_by("start_date", "code")
+
+
+# Calls the public may see. Drafts are seen by programme staff only, as previews.
+PUBLIC_STATUSES = (CallStatus.PUBLISHED, CallStatus.CLOSED)
+
+
+class CallState(models.TextChoices):
+    """Where a call stands for applicants at a given moment (its status and its dates together)."""
+
+    CLOSING_SOON = "closing_soon", _("Closing soon")
+    OPEN = "open", _("Open")
+    UPCOMING = "upcoming", _("Upcoming")
+    CLOSED = "closed", _("Closed")
+    DRAFT = "draft", _("Draft - not public")
+
+
+def call_state(call: Call, moment) -> CallState:
+    """The deadline itself is already too late, as in Call.is_open_at."""
+    if call.status == CallStatus.DRAFT:
+        return CallState.DRAFT
+    if call.status == CallStatus.CLOSED or moment >= call.closes_at:
+        return CallState.CLOSED
+    if moment < call.opens_at:
+        return CallState.UPCOMING
+    if call.closes_at - moment <= timedelta(days=Call.CLOSING_SOON_DAYS):
+        return CallState.CLOSING_SOON
+    return CallState.OPEN
+
+
+def _visible_statuses(user):
+    return CallStatus.values if is_programme_staff(user) else PUBLIC_STATUSES
+
+
+def public_calls(*, country=None, objective=None, moment=None) -> list[tuple[CallState, list[Call]]]:
+    """Published and closed calls grouped by state, non-empty groups only, in one query.
+
+    Each call carries `state` and `countries_count`. Open calls come soonest deadline first, upcoming ones
+    soonest opening first, closed ones most recent first.
+    """
+    moment = moment or timezone.now()
+    calls = (
+        Call.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("programme")
+        .annotate(countries_count=Count("countries", distinct=True))
+        .order_by("closes_at", "programme__code", "reference")
+    )
+    # Exists() rather than a join, so that countries_count still counts all the call's countries.
+    if country is not None:
+        calls = calls.filter(Exists(Call.countries.through.objects.filter(call=OuterRef("pk"), country=country)))
+    if objective is not None:
+        calls = calls.filter(Exists(Call.objectives.through.objects.filter(call=OuterRef("pk"), objective=objective)))
+    groups = {state: [] for state in CallState}
+    for call in calls:
+        call.state = call_state(call, moment)
+        groups[call.state].append(call)
+    groups[CallState.UPCOMING].sort(key=lambda c: c.opens_at)
+    groups[CallState.CLOSED].reverse()
+    return [(state, groups[state]) for state in CallState if groups[state]]
+
+
+def public_call_countries():
+    return Country.objects.filter(calls__status__in=PUBLIC_STATUSES).distinct().order_by("name")
+
+
+def public_call_objectives():
+    return (
+        Objective.objects.filter(calls__status__in=PUBLIC_STATUSES)
+        .select_related("programme")
+        .distinct()
+        .order_by("programme__code", "number")
+    )
+
+
+def call_for(user, *, programme_code, reference) -> Call:
+    """One call with what its page shows, or 404: drafts exist only for programme staff."""
+    calls = (
+        Call.objects.filter(status__in=_visible_statuses(user))
+        .select_related("programme")
+        .prefetch_related("objectives", "countries", "documents")
+    )
+    try:
+        return calls.get(programme__code=programme_code, reference=reference)
+    except Call.DoesNotExist:
+        raise Http404 from None
+
+
+def call_document_for(user, *, programme_code, reference, pk) -> CallDocument:
+    """A document of a call the user may see, or 404."""
+    try:
+        return CallDocument.objects.get(
+            pk=pk,
+            call__programme__code=programme_code,
+            call__reference=reference,
+            call__status__in=_visible_statuses(user),
+        )
+    except CallDocument.DoesNotExist:
+        raise Http404 from None
+
+
+def open_calls(moment=None):
+    """Calls taking applications now (published, opened, deadline not passed), soonest deadline first."""
+    moment = moment or timezone.now()
+    return (
+        Call.objects.filter(status=CallStatus.PUBLISHED, opens_at__lte=moment, closes_at__gt=moment)
+        .select_related("programme")
+        .order_by("closes_at", "reference")
+    )

@@ -1,12 +1,14 @@
 """Services for programmes and calls. Money moves only through grants.ledger."""
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.errors import DomainError
 from core.money import EUR, exact_cents, MoneyValueError
+from core.uploads import safe_download_name, validate_upload
 
-from .models import CALL_TRANSITIONS, Call, CallStatus, Envelope, Programme
+from .models import CALL_TRANSITIONS, Call, CallDocument, CallStatus, Envelope, Programme
 
 
 def programme_create(*, actor, code, name, short_name, donor, agency, start_date, end_date, envelope_amount, description=""):
@@ -82,3 +84,44 @@ def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_
         call.countries.set(countries)
         audit_record(actor=actor, verb="call.create", target=call)
     return call
+
+
+def _document_details(document):
+    return {"document": document.pk, "title": document.title, "file": document.original_name, "kind": document.kind, "size": document.size}
+
+
+def call_document_add(*, actor, call: Call, title, uploaded_file) -> CallDocument:
+    """Attach a document to a call. It is public as soon as the call is (published or closed)."""
+    title = (title or "").strip()
+    max_title = CallDocument._meta.get_field("title").max_length
+    if not title:
+        raise DomainError(_("Give the document a title."), code="required", field="title")
+    if len(title) > max_title:
+        raise DomainError(
+            _("The title is too long (at most %(max)d characters).") % {"max": max_title}, code="too_long", field="title"
+        )
+    try:
+        kind = validate_upload(uploaded_file)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code=exc.code or "invalid_file", field="file") from exc
+    with transaction.atomic():
+        document = CallDocument.objects.create(
+            call=call,
+            title=title,
+            file=uploaded_file,
+            original_name=safe_download_name(uploaded_file.name)[:max_title],
+            kind=kind,
+            size=uploaded_file.size,
+        )
+        audit_record(actor=actor, verb="call.document_add", target=call, data=_document_details(document))
+    return document
+
+
+def call_document_remove(*, actor, document: CallDocument):
+    """Take a document off a call; the stored file goes once the removal is committed."""
+    with transaction.atomic():
+        document = CallDocument.objects.select_for_update().select_related("call").get(pk=document.pk)
+        audit_record(actor=actor, verb="call.document_remove", target=document.call, data=_document_details(document))
+        storage, name = document.file.storage, document.file.name
+        document.delete()
+        transaction.on_commit(lambda: storage.delete(name))

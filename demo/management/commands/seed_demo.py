@@ -2,6 +2,7 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from demo.glo_act import ACCOUNTS, seed
 
@@ -25,7 +26,9 @@ class Command(BaseCommand):
                 "Pass --allow-production if this really is a demo system."
             )
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
-        position = seed(password=password, stdout=self.stdout)
+        # The demo's own actions (a submitted application) would otherwise print or send their e-mails.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            position = seed(password=password, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {position.programme} envelope EUR {position.envelope:,.2f}, "
             f"allocated EUR {position.allocated:,.2f}."
