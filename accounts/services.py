@@ -1,14 +1,38 @@
-"""Services for users, roles, organisations and memberships. Each writes an audit event."""
-from django.contrib.auth.models import Group
-from django.db import transaction
-from guardian.shortcuts import assign_perm, remove_perm
+"""Services for users, roles, organisations, bank details, memberships and invitations. Each writes an audit event."""
+import re
+from datetime import timedelta
 
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+from guardian.shortcuts import assign_perm, remove_perm
+from moneyed import Money
+from moneyed.classes import CurrencyDoesNotExist, get_currency
+
+from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import DomainError
+from core.money import EUR, MoneyValueError, exact_cents
 
 from . import roles as R
 from .access import forget_roles
-from .models import Membership, MemberRole, Organisation, User
+from .models import BankDetails, Invitation, Membership, MemberRole, Organisation, OrganisationType, User
+from .selectors import masked_account
+from .tokens import (
+    INVITATION_VALIDITY,
+    TokenExpired,
+    TokenInvalid,
+    email_verification_token,
+    new_invitation_token,
+    read_email_verification_token,
+    token_hash,
+)
 
 # What each member role may do on its organisation (guardian object permissions).
 MEMBER_ROLE_PERMS = {
@@ -142,3 +166,394 @@ def _refuse_last_admin(organisation, membership):
             "An organisation must keep at least one administrator: appoint another one first.",
             code="last_admin",
         )
+
+
+# --- E-mails ---------------------------------------------------------------------------------------------------
+
+def _mail_on_commit(*, to, subject, template, context):
+    """Render now (in the request's language) and send once the transaction has committed."""
+    # Names typed by users end up in the subject: a line break there would make the message unsendable.
+    subject, body = " ".join(str(subject).split()), render_to_string(template, context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+
+
+# --- Self-registration and e-mail verification -----------------------------------------------------------------
+
+VERIFICATION_RESEND_INTERVAL = timedelta(minutes=1)
+
+
+def cso_register(
+    *, actor=None, email, password, full_name, legal_name, country, registration_number, org_type, acronym="", base_url
+):
+    """A visitor registers themselves and their organisation: an applicant account that administers the new
+    organisation, and a verification e-mail. `base_url` (scheme and host) prefixes the link in the e-mail."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    profile = _clean_profile(
+        legal_name=legal_name, acronym=acronym, country=country, registration_number=registration_number, org_type=org_type
+    )
+    with transaction.atomic():
+        # Both checks come first, so a refusal leaves nothing behind.
+        if User.objects.filter(email__iexact=email).exists():
+            raise DomainError(
+                _("An account with this e-mail address already exists. Sign in, or reset your password."),
+                code="email_taken", field="email",
+            )
+        if Organisation.objects.filter(country=profile["country"], registration_number=profile["registration_number"]).exists():
+            raise DomainError(
+                _("An organisation with this registration number is already registered in this country. "
+                  "Ask its administrator to invite you."),
+                code="duplicate_registration", field="registration_number",
+            )
+        user = user_create(actor=actor, email=email, password=password, full_name=full_name.strip(), roles=(R.APPLICANT,))
+        organisation = organisation_create(actor=user, admin=user, **profile)
+        _send_verification(actor=user, user=user, base_url=base_url)
+    return user, organisation
+
+
+def _send_verification(*, actor, user, base_url):
+    link = base_url + reverse("verify_email", args=[email_verification_token(user)])
+    _mail_on_commit(
+        to=user.email,
+        subject=_("Confirm your e-mail address"),
+        template="accounts/email/verify_email.txt",
+        context={"user": user, "link": link},
+    )
+    audit_record(actor=actor, verb="user.verification_sent", target=user, data={"email": user.email})
+
+
+def email_verification_send(*, actor, user, base_url):
+    """Send the verification link again: at most once a minute per user, and not once the address is verified."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.email_verified_at is not None:
+            raise DomainError(_("Your e-mail address is already verified."), code="already_verified")
+        last_sent = (
+            AuditEvent.objects.filter(
+                verb="user.verification_sent", target_type=ContentType.objects.get_for_model(User), target_id=str(user.pk)
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last_sent is not None and timezone.now() - last_sent < VERIFICATION_RESEND_INTERVAL:
+            raise DomainError(
+                _("We sent you a link less than a minute ago. Please wait a minute before asking again."),
+                code="too_soon",
+            )
+        _send_verification(actor=actor, user=user, base_url=base_url)
+
+
+def user_verify_email(*, actor, token):
+    """Mark the address in a verification token as verified. Idempotent; expired or altered tokens are refused."""
+    try:
+        user_id, email = read_email_verification_token(token)
+    except TokenExpired:
+        raise DomainError(
+            _("This link has expired. Sign in and ask for a new one."), code="token_expired"
+        ) from None
+    except TokenInvalid:
+        raise DomainError(
+            _("This link is not valid. Check that you copied all of it from the e-mail."), code="token_invalid"
+        ) from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, email__iexact=email, is_active=True).first()
+        if user is None:
+            raise DomainError(
+                _("This link is not valid. Check that you copied all of it from the e-mail."), code="token_invalid"
+            )
+        if user.email_verified_at is None:
+            _mark_verified(user, actor=actor if getattr(actor, "is_authenticated", False) else user, via="link")
+    return user
+
+
+def _mark_verified(user, *, actor, via):
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit_record(actor=actor, verb="user.email_verified", target=user, data={"email": user.email, "via": via})
+
+
+# --- Organisation profile and bank details ---------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "legal_name", "acronym", "country", "registration_number", "registry", "org_type", "year_founded",
+    "annual_budget", "mission", "address", "website", "contact_name", "contact_email", "contact_phone",
+)
+REQUIRED_PROFILE_FIELDS = ("legal_name", "country", "registration_number", "org_type")
+# What identifies the organisation legally: fixed once a programme officer has verified it.
+IDENTITY_FIELDS = ("legal_name", "country", "registration_number")
+EARLIEST_YEAR_FOUNDED = 1800
+MULTILINE_PROFILE_FIELDS = ("mission", "address")
+
+
+def _clean_profile_value(name, value):
+    if name == "annual_budget":
+        if value in (None, ""):
+            return None
+        try:
+            amount = exact_cents(value.amount if isinstance(value, Money) else value)
+        except MoneyValueError:
+            raise DomainError(
+                _("Enter the annual budget in euros and cents, with at most two decimals."), field=name, code="invalid"
+            ) from None
+        if amount < 0:
+            raise DomainError(_("The annual budget cannot be negative."), field=name, code="negative")
+        return Money(amount, EUR)
+    if name == "year_founded":
+        if value in (None, ""):
+            return None
+        this_year = timezone.now().year
+        try:
+            year = int(value)
+        except (TypeError, ValueError):
+            year = None
+        if year is None or not EARLIEST_YEAR_FOUNDED <= year <= this_year:
+            raise DomainError(
+                _("Enter a year between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR_FOUNDED, "last": this_year},
+                field=name, code="invalid",
+            )
+        return year
+    if name == "country":
+        code = str(value or "").strip().upper()
+        if code and code not in countries:
+            raise DomainError(_("Choose a country from the list."), field=name, code="invalid")
+        return code
+    value = str(value or "").strip()
+    if name == "org_type" and value not in OrganisationType.values:
+        raise DomainError(_("Choose an organisation type from the list."), field=name, code="invalid")
+    if name == "contact_email":
+        value = value.lower()
+    if name not in MULTILINE_PROFILE_FIELDS:
+        value = " ".join(value.split())
+    return value
+
+
+def _clean_profile(**fields):
+    cleaned = {name: _clean_profile_value(name, value) for name, value in fields.items()}
+    for name in REQUIRED_PROFILE_FIELDS:
+        if name in cleaned and not cleaned[name]:
+            raise DomainError(_("This field is required."), field=name, code="required")
+    return cleaned
+
+
+def _current_value(organisation, name):
+    value = getattr(organisation, name)
+    return value.code if name == "country" else value
+
+
+def organisation_update(*, actor, organisation, **fields):
+    """Change profile fields; only the fields that really change are written and named in the audit event."""
+    unknown = sorted(set(fields) - set(PROFILE_FIELDS))
+    if unknown:
+        raise DomainError(f"These fields cannot be changed here: {', '.join(unknown)}.", code="unknown_field")
+    cleaned = _clean_profile(**fields)
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        changed = [name for name, value in cleaned.items() if _current_value(org, name) != value]
+        if org.verified_at is not None:
+            for name in IDENTITY_FIELDS:
+                if name in changed:
+                    raise DomainError(
+                        _("The organisation has been verified, so this can no longer be changed here. "
+                          "Write to the programme team if it is wrong."),
+                        field=name, code="verified_identity",
+                    )
+        if {"country", "registration_number"} & set(changed):
+            country = cleaned.get("country", org.country.code)
+            number = cleaned.get("registration_number", org.registration_number)
+            if Organisation.objects.filter(country=country, registration_number=number).exclude(pk=org.pk).exists():
+                raise DomainError(
+                    _("An organisation with this registration number is already registered in this country."),
+                    field="registration_number", code="duplicate_registration",
+                )
+        if not changed:
+            return org
+        for name in changed:
+            setattr(org, name, cleaned[name])
+        update_fields = [
+            f for name in changed for f in ((name, "annual_budget_currency") if name == "annual_budget" else (name,))
+        ]
+        org.save(update_fields=update_fields)
+        audit_record(actor=actor, verb="organisation.update", target=org, data={"fields": changed})
+    return org
+
+
+_ACCOUNT_RE = re.compile(r"^[A-Z0-9]{5,34}$")
+_IBAN_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_BIC_RE = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+def _iban_checksum_ok(iban):
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _clean_account_number(value):
+    """An IBAN (checked with its mod-97 check digits) or, where IBANs are not used, a plain account number."""
+    number = re.sub(r"[\s\-.]", "", value or "").upper()
+    if not _ACCOUNT_RE.match(number):
+        raise DomainError(
+            _("Enter the IBAN or account number: 5 to 34 letters and digits."), field="iban", code="invalid"
+        )
+    if re.match(r"^[A-Z]{2}[0-9]{2}", number) and not (_IBAN_RE.match(number) and _iban_checksum_ok(number)):
+        raise DomainError(
+            _("This IBAN is not valid: its check digits do not match. Copy it again from a bank statement."),
+            field="iban", code="bad_iban",
+        )
+    return number
+
+
+def bank_details_set(
+    *, actor, organisation, account_holder, bank_name, iban, swift_bic="", bank_address="", currency=EUR
+):
+    """Record or change where grant payments go. The audit event names the changed fields and never the full number."""
+    values = {
+        "account_holder": (account_holder or "").strip(),
+        "bank_name": (bank_name or "").strip(),
+        "bank_address": (bank_address or "").strip(),
+        "iban": _clean_account_number(iban),
+        "swift_bic": re.sub(r"\s", "", swift_bic or "").upper(),
+        "currency": (currency or "").strip().upper(),
+    }
+    for name in ("account_holder", "bank_name"):
+        if not values[name]:
+            raise DomainError(_("This field is required."), field=name, code="required")
+    if values["swift_bic"] and not _BIC_RE.match(values["swift_bic"]):
+        raise DomainError(
+            _("A SWIFT/BIC code has 8 or 11 letters and digits, e.g. NABLNPKA."), field="swift_bic", code="invalid"
+        )
+    try:
+        get_currency(values["currency"])
+    except CurrencyDoesNotExist:
+        raise DomainError(
+            _("Enter the account's currency as a three-letter ISO code, e.g. EUR, NPR or MAD."),
+            field="currency", code="invalid",
+        ) from None
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        details = BankDetails.objects.filter(organisation=org).first()
+        if details is None:
+            details = BankDetails.objects.create(organisation=org, **values)
+            changed = list(values)
+        else:
+            changed = [name for name, value in values.items() if getattr(details, name) != value]
+            if not changed:
+                return details
+            for name in changed:
+                setattr(details, name, values[name])
+            details.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor, verb="bank_details.set", target=org,
+            data={"fields": changed, "account": masked_account(details.iban)},
+        )
+    return details
+
+
+# --- Invitations -----------------------------------------------------------------------------------------------
+
+def invitation_create(*, actor, organisation, email, role, base_url):
+    """Invite someone by e-mail. A new invitation replaces any still-open one to the same address; only a hash of
+    the token is stored, the token itself goes into the e-mail."""
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    role = MemberRole(role)
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if Membership.objects.filter(organisation=org, user__email__iexact=email).exists():
+            raise DomainError(_("This person is already a member of the organisation."), field="email", code="already_member")
+        now = timezone.now()
+        open_ones = Invitation.objects.select_for_update().filter(
+            organisation=org, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        )
+        superseded = [inv.pk for inv in open_ones]
+        Invitation.objects.filter(pk__in=superseded).update(revoked_at=now)
+        token = new_invitation_token()
+        invitation = Invitation.objects.create(
+            organisation=org, email=email, role=role, token_hash=token_hash(token), invited_by=actor,
+            expires_at=now + INVITATION_VALIDITY,
+        )
+        audit_record(
+            actor=actor, verb="invitation.create", target=org,
+            data={"email": email, "role": role.value, "superseded": superseded},
+        )
+        _mail_on_commit(
+            to=email,
+            subject=_("You are invited to join %(organisation)s") % {"organisation": org.legal_name},
+            template="accounts/email/invitation.txt",
+            context={
+                "invitation": invitation,
+                "organisation": org,
+                "inviter": actor,
+                "link": base_url + reverse("invitation", args=[token]),
+            },
+        )
+    return invitation
+
+
+def invitation_revoke(*, actor, invitation):
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise DomainError(_("This invitation has already been accepted."), code="already_accepted")
+        if invitation.revoked_at is not None:
+            return invitation
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor, verb="invitation.revoke", target=invitation.organisation, data={"email": invitation.email}
+        )
+    return invitation
+
+
+def _open_invitation_for_update(token):
+    """The invitation a token stands for, locked, or a DomainError saying why it cannot be used."""
+    invitation = Invitation.objects.select_for_update().filter(token_hash=token_hash(token or "")).first()
+    if invitation is None:
+        raise DomainError(_("This invitation link is not valid. Check that you copied all of it."), code="invalid")
+    if invitation.accepted_at is not None:
+        raise DomainError(_("This invitation has already been used."), code="already_accepted")
+    if invitation.revoked_at is not None:
+        raise DomainError(_("This invitation has been withdrawn. Ask the organisation for a new one."), code="revoked")
+    if invitation.expires_at <= timezone.now():
+        raise DomainError(_("This invitation has expired. Ask the organisation for a new one."), code="expired")
+    return invitation
+
+
+def invitation_accept(*, actor, token):
+    """The signed-in user accepts an invitation sent to their own address and becomes a member with its role."""
+    with transaction.atomic():
+        invitation = _open_invitation_for_update(token)
+        if actor.email.lower() != invitation.email.lower():
+            raise DomainError(
+                _("This invitation was sent to another e-mail address. Sign in with that address to accept it."),
+                code="email_mismatch",
+            )
+        organisation = invitation.organisation
+        if Membership.objects.filter(organisation=organisation, user=actor).exists():
+            raise DomainError(_("You are already a member of this organisation."), code="already_member")
+        membership = membership_set(actor=actor, organisation=organisation, user=actor, role=invitation.role)
+        role_grant(actor=actor, user=actor, role=R.APPLICANT)
+        if actor.email_verified_at is None:
+            # The link reached this address, which proves it as well as a verification e-mail would.
+            _mark_verified(actor, actor=actor, via="invitation")
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = actor
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(
+            actor=actor, verb="invitation.accept", target=organisation,
+            data={"email": invitation.email, "role": invitation.role},
+        )
+    return membership
+
+
+def invitation_register(*, actor=None, token, full_name, password):
+    """A visitor without an account creates one from an invitation (the invited address, counted as verified)
+    and accepts it."""
+    with transaction.atomic():
+        invitation = _open_invitation_for_update(token)
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise DomainError(
+                _("An account with this e-mail address already exists. Sign in to accept the invitation."),
+                code="email_taken",
+            )
+        user = user_create(actor=actor, email=invitation.email, password=password, full_name=full_name.strip())
+        invitation_accept(actor=user, token=token)
+    return user

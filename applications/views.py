@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import can_on, has_role, require_role
+from accounts.decorators import verified_email_required
 from core.errors import DomainError
 from core.uploads import serve_upload
 from grants.models import Call, CallStatus
@@ -34,7 +35,7 @@ def _published_call(code, reference):
     )
 
 
-@login_required
+@verified_email_required
 def apply(request, code, reference):
     """Start (or reopen) the organisation's application to a call."""
     call = _published_call(code, reference)
@@ -173,7 +174,7 @@ def _save_and_act(request, application, form, lines, rows, attachment_form, acti
     return redirect(f"{edit_url}?more=1#budget" if action == "add_rows" else edit_url)
 
 
-@login_required
+@verified_email_required
 def application_edit(request, pk):
     """The whole application on one page: save the draft, attach documents and submit from the same form,
     so nothing typed is lost whichever button is pressed."""
@@ -249,7 +250,7 @@ def application_receipt(request, pk):
     return render(request, "applications/receipt.html", {"application": application, "call": application.call})
 
 
-@login_required
+@verified_email_required
 def application_withdraw(request, pk):
     application = selectors.application_for_member(request.user, pk, edit=True)
     form = WithdrawForm(request.POST or None)

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts import roles as R
 from accounts.models import MemberRole
@@ -55,14 +56,14 @@ def other_organisation(db):
 
 @pytest.fixture
 def cso_user(organisation):
-    user = make_user(R.APPLICANT)
+    user = make_user(R.APPLICANT, email_verified_at=timezone.now())
     membership_set(actor=None, organisation=organisation, user=user, role=MemberRole.ORG_ADMIN)
     return user
 
 
 @pytest.fixture
 def other_cso_user(other_organisation):
-    user = make_user(R.APPLICANT)
+    user = make_user(R.APPLICANT, email_verified_at=timezone.now())
     membership_set(actor=None, organisation=other_organisation, user=user, role=MemberRole.ORG_ADMIN)
     return user
 

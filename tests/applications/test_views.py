@@ -187,7 +187,7 @@ def test_another_organisation_gets_404(client, other_cso_user, draft, url):
 
 
 def test_viewer_can_read_but_not_edit(client, draft, organisation):
-    viewer = make_user(R.APPLICANT)
+    viewer = make_user(R.APPLICANT, email_verified_at=timezone.now())
     membership_set(actor=None, organisation=organisation, user=viewer, role=MemberRole.VIEWER)
     client.force_login(viewer)
     assert client.get(f"/applications/{draft.pk}/").status_code == 200
@@ -197,7 +197,7 @@ def test_viewer_can_read_but_not_edit(client, draft, organisation):
 
 @pytest.mark.parametrize("role", [R.PROGRAMME_OFFICER, R.FINANCE_OFFICER, R.REVIEWER, R.DONOR_OBSERVER])
 def test_nobody_outside_the_organisation_sees_a_draft(client, draft, role):
-    client.force_login(make_user(role))
+    client.force_login(make_user(role, email_verified_at=timezone.now()))
     for url in MEMBER_URLS + ["/applications/{pk}/pdf/", "/screening/applications/{pk}/"]:
         assert client.get(url.format(pk=draft.pk)).status_code in (403, 404), url
 
@@ -266,3 +266,11 @@ def test_applicant_dashboard_lists_own_only(client, cso_user, other_cso_user, dr
     assert "Safe shelters" not in client.get("/applications/").content.decode()
     client.force_login(cso_user)
     assert "Safe shelters" in client.get("/applications/").content.decode()
+
+
+def test_unverified_email_is_sent_to_confirm_first(client, draft, organisation):
+    unverified = make_user(R.APPLICANT)
+    membership_set(actor=None, organisation=organisation, user=unverified, role=MemberRole.EDITOR)
+    client.force_login(unverified)
+    response = client.get(edit_url(draft))
+    assert response.status_code == 302 and response["Location"] == "/accounts/verify/"

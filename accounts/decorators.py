@@ -1,0 +1,28 @@
+"""View decorators shared by the features that change an organisation's data."""
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .access import is_programme_staff
+
+
+def needs_email_verification(user) -> bool:
+    # Programme staff accounts are created by administrators, not self-registered: nothing to prove there.
+    return user.is_authenticated and user.email_verified_at is None and not is_programme_staff(user)
+
+
+def verified_email_required(view):
+    """Sign-in required; a user whose e-mail address is not verified yet is sent to the "check your e-mail" page."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if needs_email_verification(request.user):
+            messages.info(request, _("Please confirm your e-mail address first: open the link we sent you."))
+            return redirect("check_email")
+        return view(request, *args, **kwargs)
+
+    return wrapper
