@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install migrate seed clean
+.PHONY: run test test-fast lint install migrate seed clean
 
 # The virtual environment is rebuilt whenever the pinned requirements change.
 $(STAMP): requirements.txt
@@ -31,8 +31,11 @@ run: seed
 
 # The whole suite, browser tests included (they skip, saying why, where Chromium is missing).
 # DATABASE_URL=postgres://postgres@127.0.0.1:5432/csogrants runs it on PostgreSQL.
-test: install
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check --quiet .
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)

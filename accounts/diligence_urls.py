@@ -1,2 +1,27 @@
 """URLs of due diligence: documents, officer verification, flags and sanctions matches."""
-urlpatterns = []
+from django.urls import path
+
+from . import diligence_views as views
+
+urlpatterns = [
+    path("due-diligence/", views.overview, name="diligence_overview"),
+    path("organisations/<int:pk>/due-diligence/", views.checklist, name="diligence_checklist"),
+    path(
+        "organisations/<int:pk>/due-diligence/documents/<slug:kind>/upload/", views.upload, name="diligence_upload"
+    ),
+    path(
+        "organisations/<int:pk>/due-diligence/files/<int:document_pk>/", views.download, name="diligence_download"
+    ),
+    path(
+        "organisations/<int:pk>/due-diligence/files/<int:document_pk>/review/", views.review, name="diligence_review"
+    ),
+    path("organisations/<int:pk>/due-diligence/flags/", views.flag_create, name="diligence_flag_raise"),
+    path(
+        "organisations/<int:pk>/due-diligence/flags/<int:flag_pk>/resolve/",
+        views.flag_decide,
+        name="diligence_flag_resolve",
+    ),
+    path("organisations/<int:pk>/due-diligence/verify/", views.verify, name="diligence_verify"),
+    path("organisations/<int:pk>/due-diligence/unverify/", views.unverify, name="diligence_unverify"),
+    path("organisations/<int:pk>/due-diligence/screen/", views.screen, name="diligence_screen"),
+]

@@ -33,6 +33,7 @@ ROLE_MODEL_PERMISSIONS = {
         "grants.view_country", "grants.add_country", "grants.change_country",
         "grants.view_grant", "grants.view_ledgerentry",
         "accounts.view_organisation", "audit.view_auditevent",
+        "accounts.view_duediligencedocument", "accounts.view_flag", "accounts.view_sanctionsentry",
     ],
     FINANCE_OFFICER: [
         "grants.view_programme", "grants.view_envelope", "grants.change_envelope",
@@ -49,5 +50,6 @@ ROLE_MODEL_PERMISSIONS = {
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_organisation", "accounts.change_organisation",
         "auth.view_group", "audit.view_auditevent",
+        "accounts.view_duediligencedocument", "accounts.view_flag", "accounts.view_sanctionsentry",
     ],
 }

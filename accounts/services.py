@@ -22,6 +22,7 @@ from core.money import EUR, MoneyValueError, exact_cents
 
 from . import roles as R
 from .access import forget_roles
+from .diligence_services import screen_organisation
 from .models import BankDetails, Invitation, Membership, MemberRole, Organisation, OrganisationType, User
 from .selectors import masked_account
 from .tokens import (
@@ -206,6 +207,8 @@ def cso_register(
             )
         user = user_create(actor=actor, email=email, password=password, full_name=full_name.strip(), roles=(R.APPLICANT,))
         organisation = organisation_create(actor=user, admin=user, **profile)
+        # A possible sanctions match becomes an open flag for an officer; the applicant is not told.
+        screen_organisation(actor=user, organisation=organisation)
         _send_verification(actor=user, user=user, base_url=base_url)
     return user, organisation
 

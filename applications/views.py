@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import can_on, has_role, require_role
 from accounts.decorators import verified_email_required
+from accounts.diligence_services import diligence_status
 from core.errors import DomainError
 from core.uploads import serve_upload
 from grants.models import Call, CallStatus
@@ -21,7 +21,7 @@ from grants.selectors import open_calls
 from . import selectors, services
 from .budget import summarise
 from .forms import ApplicationForm, AttachmentForm, BudgetLineFormSet, LogframeFormSet, ScreeningForm, WithdrawForm
-from .models import Application, ApplicationStatus, BudgetLine, LogframeRow
+from .models import Application, ApplicationStatus
 from .pdf import application_pdf
 from .services import LINE_FIELDS, ROW_FIELDS, SubmissionRefused
 
@@ -343,5 +343,5 @@ def screening_detail(request, pk):
         } if screening else {"on_time": application.submitted_at < application.call.closes_at}
         form = ScreeningForm(initial=initial)
     context = _detail_context(request, application)
-    context.update({"form": form, "can_screen": can_screen})
+    context.update({"form": form, "can_screen": can_screen, "diligence": diligence_status(application.organisation)})
     return render(request, "applications/screening_detail.html", context, status=400 if form.errors else 200)

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles as R
-from accounts.models import MemberRole, Organisation, OrganisationType, User
+from accounts.diligence_services import sanctions_import, sanctions_screen_all
+from accounts.models import Organisation, OrganisationType, SanctionsEntry, User
+from accounts.sanctions import SanctionsRow
 from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
@@ -59,6 +61,13 @@ CSOS = [
 ]
 
 
+DEMO_SANCTIONS = [
+    ("DEMO-001", "Northern Route Logistics Ltd"),
+    ("DEMO-002", "Black Tide Shipping Company"),
+    ("DEMO-003", "Coral Gate Recruitment Agency"),
+]
+
+
 def seed(*, password, stdout=None):
     def say(msg):
         if stdout is not None:
@@ -89,6 +98,12 @@ def seed(*, password, stdout=None):
                     registration_number=reg_no, org_type=org_type, admin=users[email],
                 )
                 say(f"created organisation {legal_name}")
+
+        if not SanctionsEntry.objects.exists():
+            # A small fictional list, so screening and verification can be tried in the demo.
+            sanctions_import(actor=admin, rows=[SanctionsRow(list_name="Demo list (fictional)", name=n, reference=r) for r, n in DEMO_SANCTIONS])
+            sanctions_screen_all(actor=admin)
+            say("imported a fictional sanctions list and screened the organisations")
 
         for code, name in COUNTRIES:
             Country.objects.get_or_create(code=code, defaults={"name": name})
