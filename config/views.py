@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.http import urlencode
 
 from accounts import roles as R
 from accounts.access import has_role, organisations_for, require_role
@@ -32,4 +33,4 @@ def audit_log(request):
     verb = request.GET.get("verb", "").strip()
     events = audit_events(verb_prefix=verb or None)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/log.html", {"page": page, "verb": verb})
+    return render(request, "audit/log.html", {"page": page, "verb": verb, "query": urlencode({"verb": verb}) if verb else ""})

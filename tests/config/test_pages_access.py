@@ -141,3 +141,14 @@ def test_language_switch_to_arabic_sets_rtl(client, demo):
     client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
     body = client.get("/").content.decode()
     assert 'lang="ar"' in body and 'dir="rtl"' in body
+
+
+def test_audit_log_pages_keep_the_filter(client, officer, call):
+    from audit.services import audit_record
+
+    for i in range(60):
+        audit_record(actor=officer, verb="test.paging", target=call, amount=i)
+    client.force_login(officer)
+    body = client.get("/audit/?verb=test.").content.decode()
+    assert "Page 1 of 2" in body and "?verb=test.&amp;page=2" in body
+    assert "Page 2 of 2" in client.get("/audit/?verb=test.&page=2").content.decode()
