@@ -17,6 +17,9 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     ELIGIBLE = "eligible", _("Eligible")
     INELIGIBLE = "ineligible", _("Not eligible")
+    AWARDED = "awarded", _("Awarded")
+    RESERVE = "reserve", _("On the reserve list")
+    REJECTED = "rejected", _("Not selected")
 
 
 # The only status changes an application may make; applications.services checks it.
@@ -25,8 +28,13 @@ APPLICATION_TRANSITIONS = {
     ApplicationStatus.SUBMITTED: {ApplicationStatus.WITHDRAWN, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE},
     ApplicationStatus.WITHDRAWN: set(),
     # A screening decision may be corrected by an officer, with a new reason.
-    ApplicationStatus.ELIGIBLE: {ApplicationStatus.INELIGIBLE},
+    ApplicationStatus.ELIGIBLE: {
+        ApplicationStatus.INELIGIBLE, ApplicationStatus.AWARDED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED,
+    },
     ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE},
+    ApplicationStatus.RESERVE: {ApplicationStatus.AWARDED, ApplicationStatus.REJECTED},
+    ApplicationStatus.AWARDED: set(),
+    ApplicationStatus.REJECTED: set(),
 }
 EDITABLE_STATUSES = {ApplicationStatus.DRAFT}
 
@@ -79,6 +87,8 @@ class Application(models.Model):
         ordering = ["-updated_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
+        # Granted per assignment (django-guardian) and taken back when the assignment ends.
+        permissions = [("review_application", _("Can score the application as an assigned reviewer"))]
         constraints = [
             models.UniqueConstraint(fields=["call", "sequence"], name="application_sequence_unique_per_call"),
             # One live application per organisation and call; a withdrawn one does not count.
@@ -252,3 +262,164 @@ class Screening(models.Model):
 
     def __str__(self):
         return f"{self.application} – {self.get_decision_display()}"
+
+
+# --- Review ------------------------------------------------------------------------------------------------------
+
+
+class Panel(models.Model):
+    """The reviewers of a call, formed by a programme officer."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="panel")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="panels", verbose_name=_("reviewers"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review panel")
+        verbose_name_plural = _("review panels")
+
+    def __str__(self):
+        return f"{self.call.reference} panel"
+
+
+class ConflictDeclaration(models.Model):
+    """A reviewer's declaration, per application, made before seeing its content (or recorded by an officer)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conflict_declarations")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conflict_declarations")
+    has_conflict = models.BooleanField(_("conflict of interest"))
+    reason = models.TextField(_("reason"), blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(_("declared"))
+
+    class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        verbose_name_plural = _("conflict-of-interest declarations")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "reviewer"], name="conflict_one_per_reviewer"),
+            models.CheckConstraint(condition=Q(has_conflict=False) | ~Q(reason=""), name="conflict_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} – {self.application}"
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Assigned")
+    DECLINED = "declined", _("Declined by the reviewer")
+    REMOVED = "removed", _("Removed by an officer")
+
+
+class Assignment(models.Model):
+    """A reviewer asked to score an application. Never with a declared conflict (applications.review_services)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(_("status"), max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.ACTIVE)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["application", "assigned_at"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [models.UniqueConstraint(fields=["application", "reviewer"], name="assignment_once_per_reviewer")]
+
+    def __str__(self):
+        return f"{self.reviewer} → {self.application}"
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Review(models.Model):
+    """A reviewer's scores for one assignment. Locked once submitted; an officer may reopen it with a reason."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
+    status = models.CharField(_("status"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    overall_comment = models.TextField(_("overall comment"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self):
+        return f"{self.assignment}"
+
+
+class Score(models.Model):
+    """A score on one criterion; `value` is empty when the criterion is marked not applicable (or not scored yet)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey("grants.Criterion", on_delete=models.PROTECT, related_name="scores")
+    value = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    not_applicable = models.BooleanField(_("not applicable"), default=False)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="score_one_per_criterion"),
+            models.CheckConstraint(condition=Q(not_applicable=False) | Q(value__isnull=True), name="score_na_has_no_value"),
+        ]
+
+
+class ModeratedScore(models.Model):
+    """An officer's moderated total for a divergent application, with the justification; it replaces the mean."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="moderated_score")
+    total = models.DecimalField(_("moderated total"), max_digits=7, decimal_places=2)
+    justification = models.TextField(_("justification"))
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    moderated_at = models.DateTimeField(_("moderated"))
+
+    class Meta:
+        verbose_name = _("moderated score")
+        verbose_name_plural = _("moderated scores")
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="moderated_total_not_negative"),
+            models.CheckConstraint(condition=~Q(justification=""), name="moderated_total_justified"),
+        ]
+
+
+class AwardOutcome(models.TextChoices):
+    AWARD = "award", _("Award")
+    RESERVE = "reserve", _("Reserve list")
+    REJECT = "reject", _("Not selected")
+
+
+class AwardDecision(models.Model):
+    """The officer's confirmed decision on a ranked application. An award commits its amount through the ledger."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="award_decision")
+    outcome = models.CharField(_("decision"), max_length=8, choices=AwardOutcome.choices)
+    amount = models.DecimalField(_("amount awarded (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    score = models.DecimalField(_("score used for ranking"), max_digits=7, decimal_places=2, null=True, blank=True)
+    justification = models.TextField(_("justification"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided"))
+    grant = models.OneToOneField("grants.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="award_decision")
+
+    class Meta:
+        verbose_name = _("award decision")
+        verbose_name_plural = _("award decisions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(justification=""), name="award_justified"),
+            models.CheckConstraint(
+                condition=(Q(outcome="award") & Q(amount__gt=0) & Q(grant__isnull=False))
+                | (~Q(outcome="award") & Q(grant__isnull=True)),
+                name="award_has_amount_and_grant",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application} – {self.get_outcome_display()}"

@@ -109,6 +109,11 @@ CALL_TRANSITIONS = {
 }
 
 
+class RankingBasis(models.TextChoices):
+    RAW = "raw", _("Mean of the reviewers' totals")
+    NORMALISED = "normalised", _("Mean of the reviewers' normalised totals (leniency removed)")
+
+
 class Call(models.Model):
     """A call for proposals. Its allocation from the envelope is a sum of ledger rows, not a field."""
 
@@ -137,6 +142,17 @@ class Call(models.Model):
     )
     min_cofinancing_percent = models.DecimalField(
         _("minimum co-financing (% of total costs)"), max_digits=5, decimal_places=2, default=Decimal("0.00")
+    )
+    # Review settings.
+    reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=3)
+    exclude_same_country_reviewers = models.BooleanField(
+        _("never assign reviewers from the applicant's country"), default=False
+    )
+    divergence_threshold = models.DecimalField(
+        _("divergence threshold (points between reviewers' totals)"), max_digits=6, decimal_places=2, default=Decimal("20.00")
+    )
+    ranking_basis = models.CharField(
+        _("rank by"), max_length=12, choices=RankingBasis.choices, default=RankingBasis.RAW
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -198,6 +214,88 @@ class CallDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class GridStage(models.TextChoices):
+    CONCEPT_NOTE = "concept_note", _("Concept note")
+    FULL_APPLICATION = "full", _("Full application")
+
+
+class EvaluationGrid(models.Model):
+    """Sections of criteria that reviewers score. A grid without a call is a template that calls copy."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, null=True, blank=True, related_name="grids")
+    name = models.CharField(_("name"), max_length=255)
+    stage = models.CharField(_("stage"), max_length=16, choices=GridStage.choices, default=GridStage.FULL_APPLICATION)
+    pass_mark = models.DecimalField(
+        _("overall pass mark"), max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text=_("A proposal whose total is below this is eliminated. Leave empty for none."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "stage", "name"]
+        verbose_name = _("evaluation grid")
+        verbose_name_plural = _("evaluation grids")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "stage"], condition=Q(call__isnull=False), name="grid_one_per_call_stage"),
+            models.UniqueConstraint(fields=["name"], condition=Q(call__isnull=True), name="grid_template_name_unique"),
+            models.CheckConstraint(condition=Q(pass_mark__isnull=True) | Q(pass_mark__gte=0), name="grid_pass_mark_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_template(self):
+        return self.call_id is None
+
+
+class GridSection(models.Model):
+    grid = models.ForeignKey(EvaluationGrid, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=255)
+    threshold = models.DecimalField(
+        _("section threshold"), max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text=_("A proposal scoring below this in the section is eliminated, whatever its total."),
+    )
+
+    class Meta:
+        ordering = ["grid", "position", "id"]
+        verbose_name = _("grid section")
+        verbose_name_plural = _("grid sections")
+
+    def __str__(self):
+        return self.title
+
+
+class Criterion(models.Model):
+    """One scored question: a score on the scale, times the multiplier (a criterion may count double)."""
+
+    section = models.ForeignKey(GridSection, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("criterion"), max_length=500)
+    guidance = models.TextField(_("guidance for reviewers"), blank=True)
+    scale_min = models.PositiveSmallIntegerField(_("lowest score"), default=1)
+    scale_max = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    multiplier = models.PositiveSmallIntegerField(_("multiplier"), default=1)
+    allows_not_applicable = models.BooleanField(_("may be marked not applicable"), default=False)
+
+    class Meta:
+        ordering = ["section", "position", "id"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.CheckConstraint(condition=Q(scale_max__gt=models.F("scale_min")), name="criterion_scale_ordered"),
+            models.CheckConstraint(condition=Q(multiplier__gte=1), name="criterion_multiplier_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def max_points(self):
+        return self.scale_max * self.multiplier
 
 
 class Grant(models.Model):
