@@ -41,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
+    # Where the person is based: a call may keep reviewers away from applicants of their own country.
+    country = CountryField(_("country"), blank=True)
     is_staff = models.BooleanField(_("can use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
