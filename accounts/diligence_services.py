@@ -246,24 +246,31 @@ def award_blockers(organisation) -> list[str]:
 
     Reads the database afresh (one query); call it inside the award's transaction, after locking the organisation.
     """
-    row = (
-        Organisation.objects.filter(pk=organisation.pk)
+    return award_blockers_many([organisation.pk])[organisation.pk]
+
+
+def award_blockers_many(organisation_ids) -> dict[int, list[str]]:
+    """`award_blockers` for many organisations in one query: {organisation id: reasons (empty when none)}."""
+    rows = (
+        Organisation.objects.filter(pk__in=list(organisation_ids))
         .annotate(red=_count(Flag.objects.filter(level=FlagLevel.RED, status__in=BLOCKING_FLAG_STATUSES)))
-        .values("verified_at", "red")
-        .get()
+        .values("pk", "verified_at", "red")
     )
-    reasons = []
-    if row["verified_at"] is None:
-        reasons.append(_("The organisation's due diligence has not been verified."))
-    if row["red"]:
-        reasons.append(
-            ngettext(
-                "The organisation has %(count)d red flag open or confirmed.",
-                "The organisation has %(count)d red flags open or confirmed.",
-                row["red"],
-            ) % {"count": row["red"]}
-        )
-    return reasons
+    blockers = {}
+    for row in rows:
+        reasons = []
+        if row["verified_at"] is None:
+            reasons.append(_("The organisation's due diligence has not been verified."))
+        if row["red"]:
+            reasons.append(
+                ngettext(
+                    "The organisation has %(count)d red flag open or confirmed.",
+                    "The organisation has %(count)d red flags open or confirmed.",
+                    row["red"],
+                ) % {"count": row["red"]}
+            )
+        blockers[row["pk"]] = reasons
+    return blockers
 
 
 def _count(flags):

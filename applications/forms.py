@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP, validate_upload
 
-from .models import Application, BudgetHeading, LogframeLevel
+from .models import Application, AwardOutcome, BudgetHeading, LogframeLevel
 
 AMOUNT_ERRORS = {
     "invalid": _("Enter an amount in euros, using digits only (for example 12500.50)."),
@@ -133,3 +133,14 @@ class ScreeningForm(forms.Form):
     )
 
 
+
+
+class AwardDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Decision"), choices=AwardOutcome.choices)
+    amount = amount_field(_("Amount awarded (EUR), if less than requested"))
+    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ModerationForm(forms.Form):
+    total = forms.DecimalField(label=_("Moderated total"), min_value=Decimal("0"), max_digits=7, decimal_places=2, localize=True)
+    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ranking_views, views
 
 urlpatterns = [
     path("calls/<slug:code>/<str:reference>/apply/", views.apply, name="application_apply"),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("screening/", views.screening_calls, name="screening_calls"),
     path("screening/calls/<int:call_pk>/", views.screening_list, name="screening_list"),
     path("screening/applications/<int:pk>/", views.screening_detail, name="screening_detail"),
+    path("screening/calls/<int:call_pk>/ranking/", ranking_views.ranking, name="ranking"),
+    path("screening/calls/<int:call_pk>/ranking.csv", ranking_views.ranking_csv, name="ranking_csv"),
+    path("screening/calls/<int:call_pk>/ranking/<int:application_pk>/decide/", ranking_views.decide, name="award_decide"),
+    path("screening/calls/<int:call_pk>/ranking/<int:application_pk>/moderate/", ranking_views.moderate, name="score_moderate"),
 ]

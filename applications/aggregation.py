@@ -1,0 +1,244 @@
+"""Scores of a call brought together: totals per review, means per application, thresholds, normalisation,
+divergence and the ranking.
+
+Rules (documented for the committee report):
+- A review counts when it is submitted, its assignment is active, and its reviewer has not declared a conflict on
+  the application. Nothing else is ever counted.
+- A criterion's points are score x multiplier. "Not applicable" criteria leave the section: the section's points
+  are rescaled to its full maximum (points / applicable maximum x section maximum). A section entirely not
+  applicable leaves the total, which is rescaled the same way to the grid's maximum.
+- An application's raw total is the mean of its counted reviews' totals; its section scores the means of theirs.
+- Normalised total (reviewer leniency removed): each review total becomes z = (total - reviewer's mean) /
+  reviewer's standard deviation over the call (z = 0 when a reviewer has fewer than two reviews or no spread),
+  mapped back to points as call mean + z x call standard deviation; the application's normalised total is the
+  mean of those. Population standard deviations.
+- Eliminated: a section mean below the section's threshold, or a total below the grid's pass mark.
+- Divergent: reviewers' totals differ by more than the call's divergence threshold (points). An officer may add a
+  reviewer or record a moderated total, which then replaces both the raw and the normalised total.
+- Ranking: by the call's ranking basis (raw or normalised), highest first, eliminated ones apart. Ties are broken
+  by (1) the higher mean in the section with the largest maximum (relevance in the PRAG grid), (2) the smaller
+  amount requested, (3) the earlier submission (lower reference number).
+
+The heavy lifting is two grouped database aggregates (points per review and section; means per application and
+criterion); Python then works on those rows, never on individual scores.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Exists, F, OuterRef, Sum
+
+from core.money import round_money
+from grants.models import EvaluationGrid, GridStage
+
+from .models import (
+    Application,
+    ApplicationStatus,
+    AssignmentStatus,
+    ConflictDeclaration,
+    ReviewStatus,
+    Score,
+)
+
+RANKABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.AWARDED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED)
+
+
+def _q(value) -> Decimal:
+    """Scores are shown and compared to two decimals, rounded half-up like money."""
+    return round_money(Decimal(str(value))) if value is not None else None
+
+
+def counted_scores(call):
+    """Scores that count: submitted reviews of active assignments whose reviewer declared no conflict."""
+    conflicted = ConflictDeclaration.objects.filter(
+        application=OuterRef("review__assignment__application"),
+        reviewer=OuterRef("review__assignment__reviewer"),
+        has_conflict=True,
+    )
+    return Score.objects.filter(
+        review__assignment__application__call=call,
+        review__status=ReviewStatus.SUBMITTED,
+        review__assignment__status=AssignmentStatus.ACTIVE,
+    ).exclude(Exists(conflicted))
+
+
+@dataclass
+class ReviewResult:
+    review_id: int
+    application_id: int
+    reviewer_id: int
+    total: Decimal
+    sections: dict  # section id -> Decimal (None when the whole section was not applicable)
+    normalised: Decimal | None = None
+
+
+@dataclass
+class ApplicationResult:
+    application: Application
+    reviews: list = field(default_factory=list)
+    sections: dict = field(default_factory=dict)  # section id -> mean
+    criteria: dict = field(default_factory=dict)  # criterion id -> mean score
+    raw_total: Decimal | None = None
+    normalised_total: Decimal | None = None
+    moderated_total: Decimal | None = None
+    eliminated: list = field(default_factory=list)  # reasons
+    divergent: bool = False
+    spread: Decimal | None = None
+    rank: int | None = None
+
+    @property
+    def review_count(self):
+        return len(self.reviews)
+
+    def score(self, basis):
+        if self.moderated_total is not None:
+            return self.moderated_total
+        return self.normalised_total if basis == "normalised" else self.raw_total
+
+
+@dataclass
+class CallResults:
+    call: object
+    grid: EvaluationGrid | None
+    section_maxima: dict  # section id -> max points
+    results: list  # ApplicationResult, ranked ones first in rank order, then eliminated, then unreviewed
+
+    @property
+    def ranked(self):
+        return [r for r in self.results if r.rank is not None]
+
+    @property
+    def eliminated(self):
+        return [r for r in self.results if r.eliminated and r.review_count]
+
+    @property
+    def unreviewed(self):
+        return [r for r in self.results if not r.review_count]
+
+
+def _grid(call):
+    grid = (
+        EvaluationGrid.objects.filter(call=call, stage=GridStage.FULL_APPLICATION)
+        .prefetch_related("sections__criteria")
+        .first()
+    )
+    if grid is None:
+        return None, {}
+    maxima = {s.pk: sum(c.scale_max * c.multiplier for c in s.criteria.all()) for s in grid.sections.all()}
+    return grid, maxima
+
+
+def _review_results(call, maxima):
+    rows = (
+        counted_scores(call)
+        .filter(not_applicable=False, value__isnull=False)
+        .values("review_id", "review__assignment__application_id", "review__assignment__reviewer_id", "criterion__section_id")
+        .annotate(
+            points=Sum(F("value") * F("criterion__multiplier")),
+            possible=Sum(F("criterion__scale_max") * F("criterion__multiplier")),
+        )
+        .order_by()
+    )
+    reviews = {}
+    for row in rows:
+        review = reviews.setdefault(
+            row["review_id"],
+            ReviewResult(row["review_id"], row["review__assignment__application_id"], row["review__assignment__reviewer_id"], Decimal(0), {}),
+        )
+        section_id = row["criterion__section_id"]
+        review.sections[section_id] = Decimal(row["points"]) * maxima[section_id] / Decimal(row["possible"])
+    grid_max = sum(maxima.values())
+    for review in reviews.values():
+        counted_max = sum(maxima[s] for s in review.sections)
+        raw = sum(review.sections.values(), Decimal(0))
+        review.total = raw * grid_max / counted_max if counted_max else Decimal(0)
+    # A review whose every criterion is "not applicable" has no row above: it has nothing to count.
+    return reviews
+
+
+def _mean_sd(values):
+    mean = sum(values, Decimal(0)) / len(values)
+    return mean, (sum(((v - mean) ** 2 for v in values), Decimal(0)) / len(values)).sqrt()
+
+
+def _normalise(reviews):
+    if not reviews:
+        return
+    call_mean, call_sd = _mean_sd([r.total for r in reviews])
+    by_reviewer = {}
+    for r in reviews:
+        by_reviewer.setdefault(r.reviewer_id, []).append(r.total)
+    stats = {reviewer: _mean_sd(values) for reviewer, values in by_reviewer.items()}
+    for r in reviews:
+        mean, sd = stats[r.reviewer_id]
+        z = (r.total - mean) / sd if len(by_reviewer[r.reviewer_id]) > 1 and sd > 0 else Decimal(0)
+        r.normalised = call_mean + z * call_sd
+
+
+def call_results(call) -> CallResults:
+    """Everything the ranking page, the committee report and the award proposal need, for one call."""
+    grid, maxima = _grid(call)
+    applications = list(
+        Application.objects.filter(call=call, status__in=RANKABLE)
+        .select_related("organisation", "moderated_score", "award_decision")
+        .order_by("sequence")
+    )
+    results = {a.pk: ApplicationResult(application=a) for a in applications}
+    if grid is not None:
+        reviews = _review_results(call, maxima)
+        _normalise(list(reviews.values()))
+        for review in reviews.values():
+            if review.application_id in results:
+                results[review.application_id].reviews.append(review)
+        criterion_means = (
+            counted_scores(call)
+            .filter(not_applicable=False, value__isnull=False)
+            .values("review__assignment__application_id", "criterion_id")
+            .annotate(mean=Avg("value"))
+            .order_by()
+        )
+        for row in criterion_means:
+            if row["review__assignment__application_id"] in results:
+                results[row["review__assignment__application_id"]].criteria[row["criterion_id"]] = _q(row["mean"])
+    sections = list(grid.sections.all()) if grid else []
+    for result in results.values():
+        _summarise(result, sections, grid, call)
+    ordered = _rank(list(results.values()), call, sections, maxima)
+    return CallResults(call=call, grid=grid, section_maxima=maxima, results=ordered)
+
+
+def _summarise(result, sections, grid, call):
+    moderated = getattr(result.application, "moderated_score", None)
+    result.moderated_total = moderated.total if moderated else None
+    if not result.reviews:
+        return
+    n = Decimal(len(result.reviews))
+    result.raw_total = _q(sum((r.total for r in result.reviews), Decimal(0)) / n)
+    result.normalised_total = _q(sum((r.normalised for r in result.reviews), Decimal(0)) / n)
+    for section in sections:
+        values = [r.sections[section.pk] for r in result.reviews if section.pk in r.sections]
+        if values:
+            result.sections[section.pk] = _q(sum(values, Decimal(0)) / len(values))
+            if section.threshold is not None and result.sections[section.pk] < section.threshold:
+                result.eliminated.append(("section", section))
+    totals = [r.total for r in result.reviews]
+    result.spread = _q(max(totals) - min(totals))
+    result.divergent = len(totals) > 1 and result.spread > call.divergence_threshold and result.moderated_total is None
+    checked_total = result.moderated_total if result.moderated_total is not None else result.raw_total
+    if grid is not None and grid.pass_mark is not None and checked_total < grid.pass_mark:
+        result.eliminated.append(("pass_mark", grid.pass_mark))
+
+
+def _rank(results, call, sections, maxima):
+    key_section = max(sections, key=lambda s: (maxima[s.pk], -s.position), default=None)
+
+    def sort_key(r):
+        tie_section = r.sections.get(key_section.pk, Decimal(0)) if key_section else Decimal(0)
+        requested = r.application.requested_amount or Decimal(0)
+        return (-r.score(call.ranking_basis), -tie_section, requested, r.application.sequence or 0)
+
+    rankable = sorted((r for r in results if r.review_count and not r.eliminated), key=sort_key)
+    for position, result in enumerate(rankable, start=1):
+        result.rank = position
+    eliminated = sorted((r for r in results if r.review_count and r.eliminated), key=sort_key)
+    unreviewed = [r for r in results if not r.review_count]
+    return rankable + eliminated + unreviewed

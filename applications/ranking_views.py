@@ -1,0 +1,128 @@
+"""The officer's ranking of a call: scores, divergence, moderation, the award proposal and confirmed decisions."""
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import roles as R
+from accounts.access import has_role, require_role
+from core.errors import DomainError
+from grants.models import Call, CallStatus
+
+from .awards import award_decide, award_proposal, score_moderate
+from .forms import AwardDecisionForm, ModerationForm
+from .models import Application
+
+DECIDERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
+
+
+def _call(request, call_pk):
+    require_role(request.user, *R.STAFF_ROLES)
+    return get_object_or_404(Call.objects.select_related("programme").exclude(status=CallStatus.DRAFT), pk=call_pk)
+
+
+@login_required
+def ranking(request, call_pk):
+    call = _call(request, call_pk)
+    results, proposals, remaining = award_proposal(call)
+    sections = list(results.grid.sections.all()) if results.grid else []
+    rows = [
+        {
+            "proposal": p,
+            "result": p.result,
+            "sections": [p.result.sections.get(s.pk) for s in sections],
+            "decision": getattr(p.result.application, "award_decision", None),
+            "form": AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{p.result.application.pk}"),
+        }
+        for p in proposals
+    ]
+    return render(
+        request,
+        "applications/ranking.html",
+        {
+            "call": call, "results": results, "rows": rows, "sections": sections, "remaining": remaining,
+            "grid_max": sum(results.section_maxima.values()), "can_decide": has_role(request.user, *DECIDERS),
+            "moderation_form": ModerationForm(),
+        },
+    )
+
+
+def _decider_application(request, call_pk, application_pk):
+    call = _call(request, call_pk)
+    if not has_role(request.user, *DECIDERS):
+        raise PermissionDenied
+    return get_object_or_404(Application.objects.select_related("organisation"), pk=application_pk, call=call)
+
+
+@login_required
+@require_POST
+def decide(request, call_pk, application_pk):
+    application = _decider_application(request, call_pk, application_pk)
+    form = AwardDecisionForm(request.POST, prefix=f"d{application.pk}")
+    if form.is_valid():
+        try:
+            award_decide(actor=request.user, application=application, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, f"{application.reference}: {exc.message}")
+        else:
+            messages.success(request, _("%(ref)s: decision recorded.") % {"ref": application.reference})
+    else:
+        messages.error(request, f"{application.reference}: " + " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"{reverse('ranking', args=[call_pk])}#a{application.pk}")
+
+
+@login_required
+@require_POST
+def moderate(request, call_pk, application_pk):
+    application = _decider_application(request, call_pk, application_pk)
+    form = ModerationForm(request.POST)
+    if form.is_valid():
+        try:
+            score_moderate(actor=request.user, application=application, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, f"{application.reference}: {exc.message}")
+        else:
+            messages.success(request, _("%(ref)s: moderated total recorded.") % {"ref": application.reference})
+    else:
+        messages.error(request, f"{application.reference}: " + " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"{reverse('ranking', args=[call_pk])}#a{application.pk}")
+
+
+@login_required
+def ranking_csv(request, call_pk):
+    call = _call(request, call_pk)
+    results, proposals, _remaining = award_proposal(call)
+    sections = list(results.grid.sections.all()) if results.grid else []
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ranking-{call.programme.code}-{call.reference}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["rank", "reference", "applicant", "country", "reviews", "raw_total", "normalised_total", "moderated_total"]
+        + [f"section_{s.position + 1}" for s in sections]
+        + ["spread", "divergent", "eliminated", "requested_eur", "proposal", "decision", "amount_awarded_eur"]
+    )
+    for p in proposals:
+        r = p.result
+        decision = getattr(r.application, "award_decision", None)
+        writer.writerow(
+            [r.rank or "", r.application.reference, r.application.organisation.legal_name, r.application.organisation.country.code,
+             r.review_count, r.raw_total, r.normalised_total, r.moderated_total if r.moderated_total is not None else ""]
+            + [r.sections.get(s.pk, "") for s in sections]
+            + [r.spread, "yes" if r.divergent else "no", "; ".join(_elimination_text(e) for e in r.eliminated),
+               r.application.requested_amount, p.outcome, decision.outcome if decision else "",
+               decision.amount if decision and decision.amount is not None else ""]
+        )
+    return response
+
+
+def _elimination_text(reason):
+    kind, detail = reason
+    if kind == "section":
+        return _("below the threshold of %(section)s") % {"section": detail.title}
+    return _("below the pass mark of %(mark)s") % {"mark": detail}
