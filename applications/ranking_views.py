@@ -4,7 +4,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,8 @@ from grants.models import Call, CallStatus
 from .awards import award_decide, award_proposal, score_moderate
 from .forms import AwardDecisionForm, ModerationForm
 from .models import Application
+from .review_documents import committee_report_pdf, decision_letter_pdf
+from .views import _readable_application
 
 DECIDERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 
@@ -126,3 +128,25 @@ def _elimination_text(reason):
     if kind == "section":
         return _("below the threshold of %(section)s") % {"section": detail.title}
     return _("below the pass mark of %(mark)s") % {"mark": detail}
+
+
+def _pdf(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def committee_report(request, call_pk):
+    call = _call(request, call_pk)
+    return _pdf(committee_report_pdf(call), f"committee-report-{call.programme.code}-{call.reference}.pdf")
+
+
+@login_required
+def decision_letter(request, pk):
+    """The decision letter: for the applicant's members and programme staff, once a decision is recorded."""
+    application = _readable_application(request.user, pk)
+    if not hasattr(application, "award_decision"):
+        raise Http404
+    return _pdf(decision_letter_pdf(application), f"{application.reference}-decision.pdf")

@@ -16,6 +16,8 @@ urlpatterns = [
     path("screening/applications/<int:pk>/", views.screening_detail, name="screening_detail"),
     path("screening/calls/<int:call_pk>/ranking/", ranking_views.ranking, name="ranking"),
     path("screening/calls/<int:call_pk>/ranking.csv", ranking_views.ranking_csv, name="ranking_csv"),
+    path("screening/calls/<int:call_pk>/committee-report.pdf", ranking_views.committee_report, name="committee_report"),
+    path("applications/<int:pk>/decision-letter.pdf", ranking_views.decision_letter, name="decision_letter"),
     path("screening/calls/<int:call_pk>/ranking/<int:application_pk>/decide/", ranking_views.decide, name="award_decide"),
     path("screening/calls/<int:call_pk>/ranking/<int:application_pk>/moderate/", ranking_views.moderate, name="score_moderate"),
 ]

@@ -23,6 +23,7 @@ from .budget import summarise
 from .forms import ApplicationForm, AttachmentForm, BudgetLineFormSet, LogframeFormSet, ScreeningForm, WithdrawForm
 from .models import Application, ApplicationStatus
 from .pdf import application_pdf
+from .review_selectors import application_for_reviewer
 from .services import LINE_FIELDS, ROW_FIELDS, SubmissionRefused
 
 # ---- applicant side -------------------------------------------------------------------------------------------
@@ -214,11 +215,17 @@ def application_edit(request, pk):
     )
 
 
-def _readable_application(user, pk):
-    """Members of the organisation, and programme staff once submitted; everyone else 404."""
+def _readable_application(user, pk, *, reviewers=False):
+    """Members of the organisation, and programme staff once submitted; with `reviewers`, also a reviewer with an
+    active assignment and a "no conflict" declaration. Everyone else 404."""
     if has_role(user, *R.STAFF_ROLES):
         try:
             return selectors.application_for_staff(user, pk)
+        except Http404:
+            pass
+    if reviewers and has_role(user, R.REVIEWER):
+        try:
+            return application_for_reviewer(user, pk)
         except Http404:
             pass
     return selectors.application_for_member(user, pk)
@@ -226,14 +233,14 @@ def _readable_application(user, pk):
 
 @login_required
 def attachment_download(request, pk, attachment_pk):
-    application = _readable_application(request.user, pk)
+    application = _readable_application(request.user, pk, reviewers=True)
     attachment = get_object_or_404(application.attachments, pk=attachment_pk)
     return serve_upload(attachment.file, filename=attachment.original_name, kind=attachment.kind)
 
 
 @login_required
 def application_pdf_download(request, pk):
-    application = _readable_application(request.user, pk)
+    application = _readable_application(request.user, pk, reviewers=True)
     if application.submitted_at is None:
         raise Http404
     response = HttpResponse(application_pdf(_details(application)), content_type="application/pdf")

@@ -12,7 +12,10 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("accounts.diligence_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("grants.grid_urls")),  # before grants.urls, whose public call pages would catch calls/<pk>/grid/
     path("", include("grants.urls")),
     path("", include("applications.urls")),
+    path("", include("applications.scoring_urls")),
+    path("", include("applications.review_urls")),
     path("admin/", admin.site.urls),
 ]

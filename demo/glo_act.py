@@ -18,6 +18,7 @@ from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
 from grants import ledger
+from grants.grids import grid_copy_prag_full
 from grants.models import Call, CallStatus, Country, Objective, Programme
 from grants.selectors import envelope_position
 from grants.services import call_create, call_set_status, programme_create
@@ -164,6 +165,7 @@ def seed(*, password, stdout=None):
                 countries=Country.objects.filter(code__in=[c for c, _ in COUNTRIES]),
             )
             ledger.allocation_add(actor=admin, call=call, amount=CALL_ALLOCATION, memo="Demo allocation")
+            grid_copy_prag_full(actor=admin, call=call)
             call = call_set_status(actor=admin, call=call, status=CallStatus.PUBLISHED)
             say("created and published call C01 with an allocation of EUR 2,000,000.00")
 

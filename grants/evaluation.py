@@ -1,40 +1,13 @@
-"""Evaluation grids as plain data. Every call uses the PRAG full-application default until calls get their own grids."""
-from dataclasses import dataclass
+"""The grid a call's proposals are scored against, as the public call page shows it."""
+from django.db.models import F, Q
 
-from django.utils.translation import gettext_lazy as _
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    max_points: int
-    # A proposal scoring below this in the section is eliminated, whatever its total.
-    threshold: int | None = None
+from .grids import PRAG_FULL_APPLICATION, GridData, grid_data_of
+from .models import EvaluationGrid, GridStage
 
 
-@dataclass(frozen=True)
-class Grid:
-    title: str
-    sections: tuple[Section, ...]
-
-    @property
-    def total(self) -> int:
-        return sum(s.max_points for s in self.sections)
-
-
-PRAG_FULL_APPLICATION = Grid(
-    title=_("Full application (PRAG)"),
-    sections=(
-        Section("capacity", _("Financial and operational capacity"), 20, threshold=12),
-        Section("relevance", _("Relevance of the action"), 30),
-        Section("effectiveness", _("Effectiveness and feasibility of the action"), 20),
-        Section("sustainability", _("Sustainability of the action"), 15),
-        Section("budget", _("Budget and cost-effectiveness of the action"), 15),
-    ),
-)
-
-
-def grid_for(call) -> Grid:
-    """The grid proposals to `call` are scored against."""
-    return PRAG_FULL_APPLICATION
+def grid_for(call) -> GridData:
+    """The call's full-application grid; else the PRAG full-application template (the database's copy if it has one)."""
+    candidates = EvaluationGrid.objects.filter(
+        Q(call=call, stage=GridStage.FULL_APPLICATION) | Q(call=None, name=PRAG_FULL_APPLICATION.name)
+    )
+    return grid_data_of(candidates, F("call_id").asc(nulls_last=True)) or PRAG_FULL_APPLICATION

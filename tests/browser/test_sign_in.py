@@ -8,7 +8,7 @@ ACCOUNTS = [
     ("officer@demo.test", "Calls for proposals"),
     ("finance@demo.test", "Envelope position by call"),
     ("donor@demo.test", "Envelope position by call"),
-    ("reviewer1@demo.test", "No application is assigned to you yet"),
+    ("reviewer1@demo.test", "Open your reviews"),
     ("cso1@demo.test", "Safe Journeys Nepal"),
 ]
 

@@ -22,7 +22,7 @@ def test_anonymous_home_has_a_sign_in_form_and_open_calls(client, demo):
         ("officer@demo.test", "Calls for proposals"),
         ("finance@demo.test", "Envelope position by call"),
         ("donor@demo.test", "Envelope position by call"),
-        ("reviewer1@demo.test", "No application is assigned to you yet"),
+        ("reviewer1@demo.test", "Open your reviews"),
         ("cso1@demo.test", "Safe Journeys Nepal"),
         ("cso2@demo.test", "Atlas Migrant Aid"),
     ],

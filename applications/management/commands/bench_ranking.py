@@ -1,0 +1,119 @@
+"""Benchmark aggregation and ranking on a synthetic call, in a scratch database created and destroyed here."""
+import random
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from applications.aggregation import call_results
+from applications.awards import award_proposal
+from applications.models import (
+    Application,
+    ApplicationStatus,
+    Assignment,
+    ConflictDeclaration,
+    Review,
+    ReviewStatus,
+    Score,
+)
+from core.money import EUR
+from grants import ledger
+from grants.grids import grid_copy_prag_full
+from grants.models import Call, CallStatus, Criterion, Envelope, Programme
+
+
+class Command(BaseCommand):
+    help = "Build a synthetic call (applications x 3 reviews x the PRAG grid) in a scratch database and time aggregation and ranking."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--applications", type=int, default=2000)
+        parser.add_argument("--reviewers", type=int, default=30)
+        parser.add_argument("--reviews-per-application", type=int, default=3)
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args, applications, reviewers, reviews_per_application, seed, **options):
+        creation = connection.creation
+        real_name = connection.settings_dict["NAME"]
+        scratch = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            self.stdout.write(f"scratch database on {connection.vendor}: {scratch}")
+            started = time.perf_counter()
+            call = self._build(applications, reviewers, reviews_per_application, random.Random(seed))
+            built = time.perf_counter() - started
+            scores = Score.objects.filter(review__assignment__application__call=call).count()
+            self.stdout.write(f"built {applications} applications, {scores} scores in {built:.1f} s")
+            timings = {}
+            for name, run in (("aggregation (call_results)", lambda: call_results(call)), ("aggregation + ranking + award proposal", lambda: award_proposal(call))):
+                samples = []
+                for _ in range(3):
+                    t = time.perf_counter()
+                    result = run()
+                    samples.append(time.perf_counter() - t)
+                timings[name] = min(samples)
+                self.stdout.write(f"{name}: best of 3 {min(samples) * 1000:.0f} ms (runs: {', '.join(f'{s * 1000:.0f}' for s in samples)} ms)")
+            results = result[0]
+            self.stdout.write(
+                f"ranked {len(results.ranked)}, eliminated {len(results.eliminated)}, unreviewed {len(results.unreviewed)}; "
+                f"proposed awards {sum(1 for p in result[1] if p.outcome == 'award')}"
+            )
+        finally:
+            creation.destroy_test_db(real_name, verbosity=0)
+
+    def _build(self, n_apps, n_reviewers, per_app, rnd):
+        now = timezone.now()
+        programme = Programme.objects.create(
+            code="BENCH", name="Benchmark", short_name="Bench", donor="EU", agency="UN",
+            start_date=now.date(), end_date=now.date() + timedelta(days=1500),
+        )
+        Envelope.objects.create(programme=programme, amount=(Decimal("100000000"), EUR))
+        call = Call.objects.create(
+            programme=programme, reference="B01", title="Benchmark call", opens_at=now - timedelta(days=60),
+            closes_at=now - timedelta(days=1), min_grant=(Decimal("10000"), EUR), max_grant=(Decimal("300000"), EUR),
+            status=CallStatus.PUBLISHED,
+        )
+        ledger.allocation_add(actor=None, call=call, amount="20000000.00")
+        grid_copy_prag_full(actor=None, call=call)
+        criteria = list(Criterion.objects.filter(section__grid__call=call).select_related("section"))
+        owner = User.objects.create_user(email="bench-owner@example.invalid")
+        panel = User.objects.bulk_create(User(email=f"bench-reviewer{i}@example.invalid") for i in range(n_reviewers))
+        organisations = Organisation.objects.bulk_create(
+            Organisation(legal_name=f"Bench CSO {i}", country="NP", registration_number=f"B-{i}", org_type="22", verified_at=now)
+            for i in range(n_apps)
+        )
+        apps = Application.objects.bulk_create(
+            Application(
+                call=call, organisation=o, created_by=owner, submitted_by=owner, status=ApplicationStatus.ELIGIBLE,
+                title=f"Action {i}", sequence=i + 1, reference=f"BENCH-B01-{i + 1:05d}", submitted_at=now - timedelta(days=2),
+                requested_amount=Decimal(rnd.randrange(20, 300)) * 1000,
+            )
+            for i, o in enumerate(organisations)
+        )
+        leniency = {r.pk: rnd.uniform(-1, 1) for r in panel}
+        assignments, declarations = [], []
+        for i, app in enumerate(apps):
+            for k in range(per_app):
+                r = panel[(i * per_app + k) % n_reviewers]
+                assignments.append(Assignment(application=app, reviewer=r))
+                declarations.append(ConflictDeclaration(application=app, reviewer=r, has_conflict=False, declared_by=r, declared_at=now))
+        Assignment.objects.bulk_create(assignments, batch_size=2000)
+        ConflictDeclaration.objects.bulk_create(declarations, batch_size=2000)
+        reviews = Review.objects.bulk_create(
+            (Review(assignment=a, status=ReviewStatus.SUBMITTED, submitted_at=now) for a in Assignment.objects.filter(application__call=call)),
+            batch_size=2000,
+        )
+        reviewer_of = dict(Assignment.objects.filter(application__call=call).values_list("pk", "reviewer_id"))
+        quality = {app.pk: rnd.uniform(1.5, 4.8) for app in apps}
+        app_of = dict(Assignment.objects.filter(application__call=call).values_list("pk", "application_id"))
+        scores = []
+        for review in reviews:
+            base = quality[app_of[review.assignment_id]] + leniency[reviewer_of[review.assignment_id]]
+            for c in criteria:
+                scores.append(Score(review=review, criterion=c, value=max(1, min(5, round(base + rnd.uniform(-0.8, 0.8))))))
+        Score.objects.bulk_create(scores, batch_size=5000)
+        assert Assignment.objects.filter(application__call=call).values("application").annotate(n=Count("id")).count() == n_apps
+        return call
