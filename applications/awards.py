@@ -31,8 +31,9 @@ class Proposal:
 
 def award_proposal(call):
     """Walk down the ranking proposing awards while the call's uncommitted allocation allows; the rest go to the
-    reserve list (fundable if money frees up), eliminated ones are rejected. Organisations that cannot receive an
-    award yet (unverified, red flag) are passed over to the reserve list, with the reason."""
+    reserve list (fundable if money frees up), eliminated ones are rejected. Applications still missing reviews,
+    and organisations that cannot receive an award yet (unverified, red flag), are passed over to the reserve list,
+    with the reason."""
     results = call_results(call)
     available = ledger.balances(call=call)
     remaining = available.allocated - available.committed
@@ -46,7 +47,10 @@ def award_proposal(call):
             continue
         blockers = blocked.get(application.organisation_id, [])
         requested = application.requested_amount or Decimal(0)
-        if blockers:
+        required = call.reviewers_per_application
+        if result.review_count < required:
+            proposals.append(Proposal(result, AwardOutcome.RESERVE, _("Reviews not complete (%(n)s of %(m)s)") % {"n": result.review_count, "m": required}))
+        elif blockers:
             proposals.append(Proposal(result, AwardOutcome.RESERVE, "; ".join(str(b) for b in blockers)))
         elif requested <= remaining:
             remaining -= requested

@@ -17,6 +17,7 @@ from accounts.sanctions import SanctionsRow
 from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
+from demo.review_call import seed_review_call
 from grants import ledger
 from grants.grids import grid_copy_prag_full
 from grants.models import Call, CallStatus, Country, Objective, Programme
@@ -172,6 +173,8 @@ def seed(*, password, stdout=None):
         if not Application.objects.filter(call=call, organisation__registration_number="RC-118204").exists():
             _submit_demo_application(call, users["cso2@demo.test"])
             say("submitted a demo application from Atlas Migrant Aid")
+
+        seed_review_call(programme=programme, admin=admin, officer=users["officer@demo.test"], password=password, say=say)
 
     return envelope_position(programme)
 

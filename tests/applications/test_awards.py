@@ -22,7 +22,10 @@ def verified(application):
 
 @pytest.fixture
 def ranked(open_call):
-    """Three scored applications: 17, 16 and 14 points, requesting 400,000, 300,000 and 250,000; the call holds 900,000."""
+    """Three scored applications: 17, 16 and 14 points, requesting 400,000, 300,000 and 250,000; the call holds 900,000.
+    One review each, which is all this call asks for."""
+    open_call.reviewers_per_application = 1
+    open_call.save(update_fields=["reviewers_per_application"])
     _, crit = small_grid(open_call)
     apps = []
     for values, requested in (({"a1": 5, "a2": 4, "b1": 4}, "400000"), ({"a1": 4, "a2": 4, "b1": 4}, "300000"), ({"a1": 4, "a2": 4, "b1": 3}, "250000")):
@@ -105,3 +108,11 @@ def test_moderation(open_call, ranked, officer):
         score_moderate(actor=officer, application=ranked[2], total="21", justification="Beyond the grid")
     with pytest.raises(DomainError):
         score_moderate(actor=officer, application=ranked[2], total="12", justification="")
+
+
+def test_applications_missing_reviews_are_not_proposed(open_call, ranked):
+    open_call.reviewers_per_application = 2
+    open_call.save(update_fields=["reviewers_per_application"])
+    _, proposals, remaining = award_proposal(open_call)
+    assert all(p.outcome == "reserve" and "not complete (1 of 2)" in p.reason for p in proposals)
+    assert remaining == D("900000.00")

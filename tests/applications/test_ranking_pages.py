@@ -16,6 +16,8 @@ from .review_helpers import eligible_application, reviewer, small_grid, submitte
 
 @pytest.fixture
 def scored(open_call):
+    open_call.reviewers_per_application = 1
+    open_call.save(update_fields=["reviewers_per_application"])
     _, crit = small_grid(open_call)
     apps = []
     for values in ({"a1": 5, "a2": 4, "b1": 4}, {"a1": 4, "a2": 4, "b1": 4}, {"a1": 2, "a2": 2, "b1": 5}):

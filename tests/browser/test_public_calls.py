@@ -23,7 +23,7 @@ def calls_live(demo_live):
     )
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     shapes = [
-        ("C02", "Emergency shelter for children in transit", now - timedelta(days=20), now + timedelta(days=5), CallStatus.PUBLISHED),
+        ("C04", "Emergency shelter for children in transit", now - timedelta(days=20), now + timedelta(days=5), CallStatus.PUBLISHED),
         ("C03", "Legal aid for smuggled migrants", now + timedelta(days=10), now + timedelta(days=70), CallStatus.PUBLISHED),
         ("C00", "Pilot: referral networks", now - timedelta(days=120), now - timedelta(days=60), CallStatus.CLOSED),
     ]

@@ -21,16 +21,16 @@ def test_seed_demo_builds_the_glo_act_programme(demo):
     data = _envelope_json()
     assert data["envelope"] == "10000000.00"
     assert data["currency"] == "EUR"
-    assert data["allocated"] == "2000000.00"
-    assert data["available"] == "8000000.00"
+    assert data["allocated"] == "2600000.00"  # C01 2,000,000 (open) and C02 600,000 (closed, under review)
+    assert data["available"] == "7400000.00"
     assert data["committed"] == data["disbursed"] == "0.00"
-    assert [c["reference"] for c in data["calls"]] == ["C01"]
+    assert [c["reference"] for c in data["calls"]] == ["C01", "C02"]
     assert Country.objects.count() == 13
     assert set(Country.objects.values_list("code", flat=True)) >= {"BY", "KG", "LA", "ZA", "UA"}
     assert Objective.objects.count() == 6
     call = Call.objects.get(reference="C01")
     assert call.status == "published" and call.countries.count() == 13
-    assert Organisation.objects.count() == 2
+    assert Organisation.objects.count() == 7
 
 
 def test_demo_accounts_have_their_roles(demo):
