@@ -39,7 +39,10 @@ from .models import (
     Score,
 )
 
-RANKABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.AWARDED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED)
+RANKABLE = (
+    ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED, ApplicationStatus.AWARDED, ApplicationStatus.RESERVE,
+    ApplicationStatus.REJECTED,
+)
 
 
 def _q(value) -> Decimal:
@@ -47,8 +50,9 @@ def _q(value) -> Decimal:
     return round_money(Decimal(str(value))) if value is not None else None
 
 
-def counted_scores(call):
-    """Scores that count: submitted reviews of active assignments whose reviewer declared no conflict."""
+def counted_scores(call, stage=GridStage.FULL_APPLICATION):
+    """Scores that count: submitted reviews of active assignments whose reviewer declared no conflict, for the
+    applications of one stage (concept notes or full applications)."""
     conflicted = ConflictDeclaration.objects.filter(
         application=OuterRef("review__assignment__application"),
         reviewer=OuterRef("review__assignment__reviewer"),
@@ -56,6 +60,7 @@ def counted_scores(call):
     )
     return Score.objects.filter(
         review__assignment__application__call=call,
+        review__assignment__application__stage=stage,
         review__status=ReviewStatus.SUBMITTED,
         review__assignment__status=AssignmentStatus.ACTIVE,
     ).exclude(Exists(conflicted))
@@ -98,6 +103,7 @@ class ApplicationResult:
 @dataclass
 class CallResults:
     call: object
+    stage: str
     grid: EvaluationGrid | None
     section_maxima: dict  # section id -> max points
     results: list  # ApplicationResult, ranked ones first in rank order, then eliminated, then unreviewed
@@ -115,9 +121,9 @@ class CallResults:
         return [r for r in self.results if not r.review_count]
 
 
-def _grid(call):
+def _grid(call, stage):
     grid = (
-        EvaluationGrid.objects.filter(call=call, stage=GridStage.FULL_APPLICATION)
+        EvaluationGrid.objects.filter(call=call, stage=stage)
         .prefetch_related("sections__criteria")
         .first()
     )
@@ -127,9 +133,9 @@ def _grid(call):
     return grid, maxima
 
 
-def _review_results(call, maxima):
+def _review_results(call, stage, maxima):
     rows = (
-        counted_scores(call)
+        counted_scores(call, stage)
         .filter(not_applicable=False, value__isnull=False)
         .values("review_id", "review__assignment__application_id", "review__assignment__reviewer_id", "criterion__section_id")
         .annotate(
@@ -174,23 +180,23 @@ def _normalise(reviews):
         r.normalised = call_mean + z * call_sd
 
 
-def call_results(call) -> CallResults:
-    """Everything the ranking page, the committee report and the award proposal need, for one call."""
-    grid, maxima = _grid(call)
+def call_results(call, stage=GridStage.FULL_APPLICATION) -> CallResults:
+    """Everything the ranking page, the committee report and the award proposal need, for one call and stage."""
+    grid, maxima = _grid(call, stage)
     applications = list(
-        Application.objects.filter(call=call, status__in=RANKABLE)
+        Application.objects.filter(call=call, stage=stage, status__in=RANKABLE)
         .select_related("organisation", "moderated_score", "award_decision")
         .order_by("sequence")
     )
     results = {a.pk: ApplicationResult(application=a) for a in applications}
     if grid is not None:
-        reviews = _review_results(call, maxima)
+        reviews = _review_results(call, stage, maxima)
         _normalise(list(reviews.values()))
         for review in reviews.values():
             if review.application_id in results:
                 results[review.application_id].reviews.append(review)
         criterion_means = (
-            counted_scores(call)
+            counted_scores(call, stage)
             .filter(not_applicable=False, value__isnull=False)
             .values("review__assignment__application_id", "criterion_id")
             .annotate(mean=Avg("value"))
@@ -203,7 +209,7 @@ def call_results(call) -> CallResults:
     for result in results.values():
         _summarise(result, sections, grid, call)
     ordered = _rank(list(results.values()), call, sections, maxima)
-    return CallResults(call=call, grid=grid, section_maxima=maxima, results=ordered)
+    return CallResults(call=call, stage=stage, grid=grid, section_maxima=maxima, results=ordered)
 
 
 def _summarise(result, sections, grid, call):

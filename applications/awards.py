@@ -12,7 +12,7 @@ from audit.services import audit_record
 from core.errors import DomainError
 from core.money import MoneyValueError, exact_cents
 from grants import ledger
-from grants.models import Grant
+from grants.models import Grant, GridStage
 
 from .aggregation import call_results
 from .models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, AwardDecision, AwardOutcome, ModeratedScore
@@ -26,40 +26,48 @@ class Proposal:
 
     @property
     def label(self):
-        return AwardOutcome(self.outcome).label
+        return AwardOutcome(self.outcome).label if self.outcome else "—"
 
 
-def award_proposal(call):
+# PRAG practice: shortlist concept notes asking, together, up to about twice the money available.
+SHORTLIST_FACTOR = 2
+
+
+def award_proposal(call, stage=GridStage.FULL_APPLICATION):
     """Walk down the ranking proposing awards while the call's uncommitted allocation allows; the rest go to the
     reserve list (fundable if money frees up), eliminated ones are rejected. Applications still missing reviews,
     and organisations that cannot receive an award yet (unverified, red flag), are passed over to the reserve list,
-    with the reason."""
-    results = call_results(call)
+    with the reason. For concept notes the walk shortlists up to SHORTLIST_FACTOR times the money available and
+    proposes no decision on those still missing reviews."""
+    results = call_results(call, stage)
     available = ledger.balances(call=call)
     remaining = available.allocated - available.committed
-    blocked = award_blockers_many(r.application.organisation_id for r in results.ranked)
+    concept = stage == GridStage.CONCEPT_NOTE
+    budget = remaining * SHORTLIST_FACTOR if concept else remaining
+    blocked = {} if concept else award_blockers_many(r.application.organisation_id for r in results.ranked)
     proposals = []
     for result in results.ranked:
         application = result.application
         decided = getattr(application, "award_decision", None)
-        if decided is not None and decided.outcome == AwardOutcome.AWARD:
-            proposals.append(Proposal(result, AwardOutcome.AWARD, _("Already awarded")))
+        if decided is not None and decided.outcome in (AwardOutcome.AWARD, AwardOutcome.SHORTLIST):
+            proposals.append(Proposal(result, decided.outcome, _("Already decided")))
             continue
         blockers = blocked.get(application.organisation_id, [])
         requested = application.requested_amount or Decimal(0)
         required = call.reviewers_per_application
         if result.review_count < required:
-            proposals.append(Proposal(result, AwardOutcome.RESERVE, _("Reviews not complete (%(n)s of %(m)s)") % {"n": result.review_count, "m": required}))
+            reason = _("Reviews not complete (%(n)s of %(m)s)") % {"n": result.review_count, "m": required}
+            proposals.append(Proposal(result, "" if concept else AwardOutcome.RESERVE, reason))
         elif blockers:
             proposals.append(Proposal(result, AwardOutcome.RESERVE, "; ".join(str(b) for b in blockers)))
-        elif requested <= remaining:
-            remaining -= requested
-            proposals.append(Proposal(result, AwardOutcome.AWARD, _("Within the call's remaining allocation")))
+        elif requested <= budget:
+            budget -= requested
+            proposals.append(Proposal(result, AwardOutcome.SHORTLIST if concept else AwardOutcome.AWARD, _("Within the call's remaining allocation")))
         else:
-            proposals.append(Proposal(result, AwardOutcome.RESERVE, _("Beyond the call's remaining allocation")))
+            proposals.append(Proposal(result, AwardOutcome.REJECT if concept else AwardOutcome.RESERVE, _("Beyond the call's remaining allocation")))
     for result in results.eliminated:
         proposals.append(Proposal(result, AwardOutcome.REJECT, _("Eliminated")))
-    return results, proposals, remaining
+    return results, proposals, (budget if not concept else remaining)
 
 
 def award_decide(*, actor, application, outcome, justification, amount=None) -> AwardDecision:
@@ -74,7 +82,15 @@ def award_decide(*, actor, application, outcome, justification, amount=None) -> 
         application = (
             Application.objects.select_for_update().select_related("call", "call__programme", "organisation").get(pk=application.pk)
         )
+        allowed = (AwardOutcome.SHORTLIST, AwardOutcome.REJECT) if application.is_concept_note else (
+            AwardOutcome.AWARD, AwardOutcome.RESERVE, AwardOutcome.REJECT)
+        if outcome not in allowed:
+            raise DomainError(
+                _("A concept note is shortlisted or not selected; a full application is awarded, put on the reserve list or not selected."),
+                code="invalid_outcome", field="outcome",
+            )
         status = {
+            AwardOutcome.SHORTLIST: ApplicationStatus.SHORTLISTED,
             AwardOutcome.AWARD: ApplicationStatus.AWARDED,
             AwardOutcome.RESERVE: ApplicationStatus.RESERVE,
             AwardOutcome.REJECT: ApplicationStatus.REJECTED,
@@ -85,9 +101,9 @@ def award_decide(*, actor, application, outcome, justification, amount=None) -> 
                 % {"ref": application.reference, "status": application.get_status_display().lower()},
                 code="invalid_transition",
             )
-        results = call_results(application.call)
+        results = call_results(application.call, application.stage)
         result = next((r for r in results.results if r.application.pk == application.pk), None)
-        if outcome == AwardOutcome.AWARD and (result is None or result.rank is None):
+        if outcome in (AwardOutcome.AWARD, AwardOutcome.SHORTLIST) and (result is None or result.rank is None):
             raise DomainError(_("Only a ranked application, fully scored and not eliminated, can be awarded."), code="not_ranked")
         grant = None
         if outcome == AwardOutcome.AWARD:
@@ -140,7 +156,7 @@ def score_moderate(*, actor, application, total, justification) -> ModeratedScor
         raise DomainError(_("Enter the total as a number with at most two decimals."), code="invalid_total", field="total") from exc
     with transaction.atomic():
         application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
-        results = call_results(application.call)
+        results = call_results(application.call, application.stage)
         grid_max = sum(results.section_maxima.values())
         if not Decimal(0) <= total <= grid_max:
             raise DomainError(_("The total must be between 0 and %(max)s.") % {"max": grid_max}, code="invalid_total", field="total")

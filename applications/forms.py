@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP, validate_upload
+from grants.models import GridStage
 
 from .models import Application, AwardOutcome, BudgetHeading, LogframeLevel
 
@@ -139,6 +140,14 @@ class AwardDecisionForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Decision"), choices=AwardOutcome.choices)
     amount = amount_field(_("Amount awarded (EUR), if less than requested"))
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, stage, **kwargs):
+        super().__init__(*args, **kwargs)
+        if stage == GridStage.CONCEPT_NOTE:
+            self.fields["outcome"].choices = [(AwardOutcome.SHORTLIST, AwardOutcome.SHORTLIST.label), (AwardOutcome.REJECT, AwardOutcome.REJECT.label)]
+            del self.fields["amount"]
+        else:
+            self.fields["outcome"].choices = [c for c in AwardOutcome.choices if c[0] != AwardOutcome.SHORTLIST]
 
 
 class ModerationForm(forms.Form):

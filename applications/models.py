@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from core.money import round_money
 from core.uploads import RandomUploadPath
-from grants.models import Call, Country, Objective
+from grants.models import Call, Country, GridStage, Objective
 
 
 class ApplicationStatus(models.TextChoices):
@@ -17,6 +17,7 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     ELIGIBLE = "eligible", _("Eligible")
     INELIGIBLE = "ineligible", _("Not eligible")
+    SHORTLISTED = "shortlisted", _("Shortlisted: invited to apply in full")
     AWARDED = "awarded", _("Awarded")
     RESERVE = "reserve", _("On the reserve list")
     REJECTED = "rejected", _("Not selected")
@@ -30,7 +31,9 @@ APPLICATION_TRANSITIONS = {
     # A screening decision may be corrected by an officer, with a new reason.
     ApplicationStatus.ELIGIBLE: {
         ApplicationStatus.INELIGIBLE, ApplicationStatus.AWARDED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED,
+        ApplicationStatus.SHORTLISTED,  # concept notes only
     },
+    ApplicationStatus.SHORTLISTED: set(),
     ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE},
     ApplicationStatus.RESERVE: {ApplicationStatus.AWARDED, ApplicationStatus.REJECTED},
     ApplicationStatus.AWARDED: set(),
@@ -48,6 +51,11 @@ class Application(models.Model):
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
+    stage = models.CharField(_("stage"), max_length=16, choices=GridStage.choices, default=GridStage.FULL_APPLICATION)
+    # A full application that follows a shortlisted concept note.
+    concept_note = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="full_application"
+    )
     status = models.CharField(_("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT)
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -91,9 +99,9 @@ class Application(models.Model):
         permissions = [("review_application", _("Can score the application as an assigned reviewer"))]
         constraints = [
             models.UniqueConstraint(fields=["call", "sequence"], name="application_sequence_unique_per_call"),
-            # One live application per organisation and call; a withdrawn one does not count.
+            # One live application per organisation, call and stage; a withdrawn one does not count.
             models.UniqueConstraint(
-                fields=["call", "organisation"], condition=~Q(status="withdrawn"), name="application_one_per_call"
+                fields=["call", "organisation", "stage"], condition=~Q(status="withdrawn"), name="application_one_per_call"
             ),
             models.UniqueConstraint(
                 fields=["reference"], condition=~Q(reference=""), name="application_reference_unique"
@@ -124,6 +132,14 @@ class Application(models.Model):
     @property
     def is_editable(self):
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_concept_note(self):
+        return self.stage == GridStage.CONCEPT_NOTE
+
+    @property
+    def deadline(self):
+        return self.call.deadline_for(self.stage)
 
 
 class ReferenceCounter(models.Model):
@@ -391,6 +407,7 @@ class ModeratedScore(models.Model):
 
 
 class AwardOutcome(models.TextChoices):
+    SHORTLIST = "shortlist", _("Shortlist")  # concept notes: invited to apply in full
     AWARD = "award", _("Award")
     RESERVE = "reserve", _("Reserve list")
     REJECT = "reject", _("Not selected")
@@ -400,7 +417,7 @@ class AwardDecision(models.Model):
     """The officer's confirmed decision on a ranked application. An award commits its amount through the ledger."""
 
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="award_decision")
-    outcome = models.CharField(_("decision"), max_length=8, choices=AwardOutcome.choices)
+    outcome = models.CharField(_("decision"), max_length=12, choices=AwardOutcome.choices)
     amount = models.DecimalField(_("amount awarded (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     score = models.DecimalField(_("score used for ranking"), max_digits=7, decimal_places=2, null=True, blank=True)

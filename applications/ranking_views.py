@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.errors import DomainError
-from grants.models import Call, CallStatus
+from grants.models import Call, CallStatus, GridStage
 
 from .awards import award_decide, award_proposal, score_moderate
 from .forms import AwardDecisionForm, ModerationForm
@@ -29,10 +29,18 @@ def _call(request, call_pk):
     return get_object_or_404(Call.objects.select_related("programme").exclude(status=CallStatus.DRAFT), pk=call_pk)
 
 
+def _stage(request, call):
+    """Which stage's ranking: full applications, or concept notes for a call that has that stage (?stage=concept_note)."""
+    if call.has_concept_note_stage and request.GET.get("stage") == GridStage.CONCEPT_NOTE:
+        return GridStage.CONCEPT_NOTE
+    return GridStage.FULL_APPLICATION
+
+
 @login_required
 def ranking(request, call_pk):
     call = _call(request, call_pk)
-    results, proposals, remaining = award_proposal(call)
+    stage = _stage(request, call)
+    results, proposals, remaining = award_proposal(call, stage)
     sections = list(results.grid.sections.all()) if results.grid else []
     rows = [
         {
@@ -40,7 +48,7 @@ def ranking(request, call_pk):
             "result": p.result,
             "sections": [p.result.sections.get(s.pk) for s in sections],
             "decision": getattr(p.result.application, "award_decision", None),
-            "form": AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{p.result.application.pk}"),
+            "form": AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{p.result.application.pk}", stage=stage),
         }
         for p in proposals
     ]
@@ -48,7 +56,7 @@ def ranking(request, call_pk):
         request,
         "applications/ranking.html",
         {
-            "call": call, "results": results, "rows": rows, "sections": sections, "remaining": remaining,
+            "call": call, "stage": stage, "results": results, "rows": rows, "sections": sections, "remaining": remaining,
             "grid_max": sum(results.section_maxima.values()), "can_decide": has_role(request.user, *DECIDERS),
             "moderation_form": ModerationForm(),
         },
@@ -66,7 +74,7 @@ def _decider_application(request, call_pk, application_pk):
 @require_POST
 def decide(request, call_pk, application_pk):
     application = _decider_application(request, call_pk, application_pk)
-    form = AwardDecisionForm(request.POST, prefix=f"d{application.pk}")
+    form = AwardDecisionForm(request.POST, prefix=f"d{application.pk}", stage=application.stage)
     if form.is_valid():
         try:
             award_decide(actor=request.user, application=application, **form.cleaned_data)
@@ -76,7 +84,7 @@ def decide(request, call_pk, application_pk):
             messages.success(request, _("%(ref)s: decision recorded.") % {"ref": application.reference})
     else:
         messages.error(request, f"{application.reference}: " + " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(f"{reverse('ranking', args=[call_pk])}#a{application.pk}")
+    return redirect(f"{reverse('ranking', args=[call_pk])}?stage={application.stage}#a{application.pk}")
 
 
 @login_required
@@ -93,16 +101,17 @@ def moderate(request, call_pk, application_pk):
             messages.success(request, _("%(ref)s: moderated total recorded.") % {"ref": application.reference})
     else:
         messages.error(request, f"{application.reference}: " + " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(f"{reverse('ranking', args=[call_pk])}#a{application.pk}")
+    return redirect(f"{reverse('ranking', args=[call_pk])}?stage={application.stage}#a{application.pk}")
 
 
 @login_required
 def ranking_csv(request, call_pk):
     call = _call(request, call_pk)
-    results, proposals, _remaining = award_proposal(call)
+    stage = _stage(request, call)
+    results, proposals, _remaining = award_proposal(call, stage)
     sections = list(results.grid.sections.all()) if results.grid else []
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ranking-{call.programme.code}-{call.reference}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="ranking-{call.programme.code}-{call.reference}-{stage}.csv"'
     writer = csv.writer(response)
     writer.writerow(
         ["rank", "reference", "applicant", "country", "reviews", "raw_total", "normalised_total", "moderated_total"]
@@ -140,7 +149,8 @@ def _pdf(content, filename):
 @login_required
 def committee_report(request, call_pk):
     call = _call(request, call_pk)
-    return _pdf(committee_report_pdf(call), f"committee-report-{call.programme.code}-{call.reference}.pdf")
+    stage = _stage(request, call)
+    return _pdf(committee_report_pdf(call, stage), f"committee-report-{call.programme.code}-{call.reference}-{stage}.pdf")
 
 
 @login_required

@@ -8,6 +8,8 @@ from core.pdf import Spacer, eur, mm, para, render, styles, table, utc
 
 from .aggregation import call_results, counted_scores
 from .awards import award_proposal
+from grants.models import GridStage
+
 from .models import AwardOutcome, ConflictDeclaration, Review, Score
 
 
@@ -15,9 +17,9 @@ def _criteria(grid):
     return [(section, criterion) for section in grid.sections.all() for criterion in section.criteria.all()] if grid else []
 
 
-def _counted_reviews(call, application_ids=None):
+def _counted_reviews(call, stage, application_ids=None):
     """Counted reviews with their scores and reviewer, by application id (same rule as the aggregation)."""
-    scores = counted_scores(call)
+    scores = counted_scores(call, stage)
     if application_ids is not None:
         scores = scores.filter(review__assignment__application_id__in=application_ids)
     review_ids = scores.values("review_id").distinct()
@@ -33,14 +35,14 @@ def _counted_reviews(call, application_ids=None):
     return by_application
 
 
-def committee_report_pdf(call) -> bytes:
+def committee_report_pdf(call, stage=GridStage.FULL_APPLICATION) -> bytes:
     """For the programme and the donor: grid, ranking, every reviewer's scores by name, conflicts, decisions."""
     st = styles()
-    results, proposals, remaining = award_proposal(call)
+    results, proposals, remaining = award_proposal(call, stage)
     grid = results.grid
     sections = list(grid.sections.all()) if grid else []
     story = [
-        para(_("Evaluation committee report"), st["title"]),
+        para(_("Evaluation committee report") + (" – " + _("concept notes") if stage == GridStage.CONCEPT_NOTE else ""), st["title"]),
         para(f"{call.programme} · {call.reference} – {call.title}", st["body"]),
         para(_("Produced on %(when)s") % {"when": utc(timezone.now())}, st["small"]),
         Spacer(1, 4 * mm),
@@ -81,7 +83,7 @@ def committee_report_pdf(call) -> bytes:
     story.append(para(_("Left in the call's allocation after the proposal: %(amount)s") % {"amount": eur(remaining)}, st["small"]))
 
     story.append(para(_("Scores by reviewer"), st["h2"]))
-    reviews = _counted_reviews(call)
+    reviews = _counted_reviews(call, stage)
     header = [para(_("Reviewer"), st["cell_bold"])] + [para(str(i + 1), st["num"]) for i in range(len(sections))] + [para(_("Comments"), st["cell_bold"])]
     for r in results.ranked + results.eliminated:
         story.append(para(f"{r.application.reference} – {r.application.title}", st["cell_bold"]))
@@ -100,7 +102,7 @@ def committee_report_pdf(call) -> bytes:
 
     story.append(para(_("Conflicts of interest declared"), st["h2"]))
     conflicts = (
-        ConflictDeclaration.objects.filter(application__call=call, has_conflict=True)
+        ConflictDeclaration.objects.filter(application__call=call, application__stage=stage, has_conflict=True)
         .select_related("application", "reviewer", "declared_by")
         .order_by("application__sequence", "reviewer__email")
     )
@@ -117,11 +119,14 @@ def decision_letter_pdf(application) -> bytes:
     """The applicant's letter: the decision, its scores by section, and the reviewers' comments, anonymised."""
     st = styles()
     decision = application.award_decision
-    results = call_results(application.call)
+    results = call_results(application.call, application.stage)
     result = next(r for r in results.results if r.application.pk == application.pk)
     sections = list(results.grid.sections.all()) if results.grid else []
     organisation = application.organisation
-    if decision.outcome == AwardOutcome.AWARD:
+    if decision.outcome == AwardOutcome.SHORTLIST:
+        opening = _("We are pleased to inform you that your concept note has been shortlisted: you are invited to submit a full application.")
+        closing = _("The full application is due by %(deadline)s.") % {"deadline": utc(application.call.closes_at)}
+    elif decision.outcome == AwardOutcome.AWARD:
         opening = _("We are pleased to inform you that the evaluation committee has selected your proposal for a grant of %(amount)s.") % {"amount": eur(decision.amount)}
         closing = _("The programme team will contact you to prepare the grant agreement.")
     elif decision.outcome == AwardOutcome.RESERVE:
@@ -151,7 +156,7 @@ def decision_letter_pdf(application) -> bytes:
         ),
         para(_("Reviewers' comments"), st["h2"]),
     ]
-    for index, review in enumerate(_counted_reviews(application.call, [application.pk]).get(application.pk, [])):
+    for index, review in enumerate(_counted_reviews(application.call, application.stage, [application.pk]).get(application.pk, [])):
         label = _("Reviewer %(letter)s") % {"letter": chr(ord("A") + index)}
         comments = [f"{s.criterion.title}: {s.comment}" for s in review.scores.all() if s.comment]
         if review.overall_comment:

@@ -118,8 +118,9 @@ def _logframe(rows):
     return problems
 
 
-def submission_problems(application, *, call, lines, rows, country_ids, today) -> list[Problem]:
-    """Every reason `application` cannot be submitted yet (empty when it can)."""
+def submission_problems(application, *, call, lines, rows, country_ids, today, needs_logframe=True) -> list[Problem]:
+    """Every reason `application` cannot be submitted yet (empty when it can). A concept note needs no logframe
+    (`needs_logframe=False`); its budget is indicative but must already respect the call's rules."""
     problems = []
     for name, message in (
         ("title", _("Give the action a title.")),
@@ -144,7 +145,8 @@ def submission_problems(application, *, call, lines, rows, country_ids, today) -
         if (getattr(application, name) or 0) > reached:
             problems.append(Problem(name, _("This cannot exceed the number of women, men, girls and boys reached (%(n)s).") % {"n": reached}))
     problems += _budget(application, call, lines)
-    problems += _logframe(rows)
+    if needs_logframe or rows:
+        problems += _logframe(rows)
     return problems
 
 

@@ -31,7 +31,7 @@ from .models import (
 )
 
 # Applications on which a decision has been made: their reviews may still be read, never changed.
-DECIDED = (ApplicationStatus.AWARDED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED)
+DECIDED = (ApplicationStatus.AWARDED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED, ApplicationStatus.SHORTLISTED)
 UNDER_REVIEW = (ApplicationStatus.ELIGIBLE, *DECIDED)
 REOPENERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 
@@ -143,10 +143,10 @@ def _check_scoring_open(application, now):
         raise DomainError(_("A decision has been made on this application: its reviews can no longer change."), code="decided")
     if application.status != ApplicationStatus.ELIGIBLE:
         raise DomainError(_("Only applications that passed the eligibility check are scored."), code="not_eligible")
-    if now < application.call.closes_at:
+    if now < application.deadline:
         raise DomainError(
             _("Scoring starts when the call closes, on %(deadline)s UTC.")
-            % {"deadline": application.call.closes_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M")},
+            % {"deadline": application.deadline.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M")},
             code="call_open",
         )
 
@@ -156,8 +156,9 @@ def _check_draft(review):
         raise DomainError(_("This review has been submitted and is locked."), code="locked")
 
 
-def _grid_criteria(call):
-    criteria = list(Criterion.objects.filter(section__grid__call=call, section__grid__stage=GridStage.FULL_APPLICATION))
+def _grid_criteria(call, stage=GridStage.FULL_APPLICATION):
+    """The criteria of the call's grid for the application's stage (concept note or full application)."""
+    criteria = list(Criterion.objects.filter(section__grid__call=call, section__grid__stage=stage))
     if not criteria:
         raise DomainError(_("The call has no evaluation grid yet."), code="no_grid")
     return criteria
@@ -201,7 +202,7 @@ def review_open(*, actor, assignment, now=None) -> Review:
         review = Review.objects.select_for_update().filter(assignment=assignment).first()
         if review is None or application.status not in DECIDED:
             _check_scoring_open(application, now)
-            criteria = _grid_criteria(application.call)
+            criteria = _grid_criteria(application.call, application.stage)
             if review is None:
                 review = Review.objects.create(assignment=assignment)
                 audit_record(actor=actor, verb="review.open", target=review, data={"application": application.reference})

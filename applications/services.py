@@ -12,6 +12,8 @@ from core.errors import DomainError
 from core.uploads import validate_upload
 
 from .budget import summarise
+from grants.models import GridStage
+
 from .models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -68,21 +70,41 @@ def _locked(application):
 
 
 def application_start(*, actor, call, organisation) -> Application:
-    """The organisation's live application to `call`, started as a draft if it has none. Clicking Apply twice opens the same one."""
+    """The organisation's live application to `call`, started as a draft if it has none. Clicking Apply twice opens
+    the same one. With a concept-note stage, a concept note is started until its deadline; after it, only an
+    organisation whose concept note was shortlisted may start its full application."""
     if not can_on(actor, "edit_applications", organisation):
         raise DomainError(_("Only the organisation's administrators and editors can apply on its behalf."), code="forbidden")
-    if not call.is_open_at(timezone.now()):
+    now = timezone.now()
+    if not call.is_open_at(now):
         raise DomainError(_("This call is not open for applications."), code="call_not_open")
-    existing = Application.objects.filter(call=call, organisation=organisation).exclude(status=ApplicationStatus.WITHDRAWN).first()
+    stage, concept_note = GridStage.FULL_APPLICATION, None
+    if call.has_concept_note_stage:
+        if now < call.concept_note_deadline:
+            stage = GridStage.CONCEPT_NOTE
+        else:
+            concept_note = Application.objects.filter(
+                call=call, organisation=organisation, stage=GridStage.CONCEPT_NOTE, status=ApplicationStatus.SHORTLISTED
+            ).first()
+            if concept_note is None:
+                raise DomainError(
+                    _("The concept-note stage of this call is over: only organisations whose concept note was shortlisted may now apply in full."),
+                    code="not_shortlisted",
+                )
+    live = Application.objects.filter(call=call, organisation=organisation, stage=stage).exclude(status=ApplicationStatus.WITHDRAWN)
+    existing = live.first()
     if existing:
         return existing
     try:
         with transaction.atomic():
-            application = Application.objects.create(call=call, organisation=organisation, created_by=actor)
-            application.countries.set(call.countries.filter(code=organisation.country.code))
-            audit_record(actor=actor, verb="application.start", target=application, data={"call": call.reference})
+            application = Application.objects.create(
+                call=call, organisation=organisation, created_by=actor, stage=stage, concept_note=concept_note,
+                **({"title": concept_note.title, "summary": concept_note.summary, "objective": concept_note.objective} if concept_note else {}),
+            )
+            application.countries.set(concept_note.countries.all() if concept_note else call.countries.filter(code=organisation.country.code))
+            audit_record(actor=actor, verb="application.start", target=application, data={"call": call.reference, "stage": stage})
     except IntegrityError:  # the same organisation started one in another tab a moment ago
-        return Application.objects.get(call=call, organisation=organisation, status=ApplicationStatus.DRAFT)
+        return live.get(status=ApplicationStatus.DRAFT)
     return application
 
 
@@ -169,17 +191,17 @@ def application_submit(*, actor, application, now=None) -> tuple[Application, bo
             return application, False
         _transition(application, ApplicationStatus.SUBMITTED)
         call = application.call
-        if now >= call.closes_at:
+        if now >= application.deadline:
             raise DomainError(
                 _("The deadline for this call passed at %(deadline)s UTC: applications can no longer be submitted.")
-                % {"deadline": call.closes_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")},
+                % {"deadline": application.deadline.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")},
                 code="deadline_passed",
             )
         if not call.is_open_at(now):
             raise DomainError(_("This call is not open for applications."), code="call_not_open")
         lines = list(application.budget_lines.all())
         problems = submission_problems(
-            application, call=call, lines=lines, rows=list(application.logframe_rows.all()),
+            application, call=call, lines=lines, rows=list(application.logframe_rows.all()), needs_logframe=not application.is_concept_note,
             country_ids=list(application.countries.values_list("pk", flat=True)), today=now.date(),
         )
         if problems:
@@ -223,7 +245,7 @@ def application_withdraw(*, actor, application, reason="", now=None) -> Applicat
         application = _locked(application)
         _require_editor(actor, application)
         _transition(application, ApplicationStatus.WITHDRAWN)
-        if now >= application.call.closes_at:
+        if now >= application.deadline:
             raise DomainError(_("The deadline has passed: the application can no longer be withdrawn."), code="deadline_passed")
         previous = application.status
         application.status = ApplicationStatus.WITHDRAWN

@@ -96,7 +96,7 @@ def _detail_context(request, application):
         "budget": summarise(application, lines),
         "can_edit": application.is_editable and can_on(request.user, "edit_applications", application.organisation),
         "can_withdraw": application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
-        and timezone.now() < application.call.closes_at
+        and timezone.now() < application.deadline
         and can_on(request.user, "edit_applications", application.organisation),
         "screening": getattr(application, "screening", None),
     }
@@ -209,7 +209,7 @@ def application_edit(request, pk):
             "application": application, "call": call, "form": form, "lines": lines, "rows": rows,
             "budget": summarise(application, list(application.budget_lines.all())), "general_problems": general_problems,
             "attachment_form": attachment_form, "attachments": application.attachments.all(),
-            "deadline_passed": timezone.now() >= call.closes_at,
+            "deadline_passed": timezone.now() >= application.deadline,
         },
         status=status,
     )
@@ -347,7 +347,7 @@ def screening_detail(request, pk):
     else:
         initial = {
             name: getattr(screening, name) for name in ScreeningForm.base_fields
-        } if screening else {"on_time": application.submitted_at < application.call.closes_at}
+        } if screening else {"on_time": application.submitted_at < application.deadline}
         form = ScreeningForm(initial=initial)
     context = _detail_context(request, application)
     context.update({"form": form, "can_screen": can_screen, "diligence": diligence_status(application.organisation)})

@@ -109,6 +109,11 @@ CALL_TRANSITIONS = {
 }
 
 
+class GridStage(models.TextChoices):
+    CONCEPT_NOTE = "concept_note", _("Concept note")
+    FULL_APPLICATION = "full", _("Full application")
+
+
 class RankingBasis(models.TextChoices):
     RAW = "raw", _("Mean of the reviewers' totals")
     NORMALISED = "normalised", _("Mean of the reviewers' normalised totals (leniency removed)")
@@ -124,6 +129,9 @@ class Call(models.Model):
     objectives = models.ManyToManyField(Objective, related_name="calls", verbose_name=_("objectives"))
     countries = models.ManyToManyField(Country, related_name="calls", verbose_name=_("eligible countries"))
     opens_at = models.DateTimeField(_("opens"))
+    # With a concept-note stage, concept notes are due first; only shortlisted organisations then apply in full
+    # by `closes_at`. Without one, `concept_note_deadline` is empty and everyone applies in full.
+    concept_note_deadline = models.DateTimeField(_("concept-note deadline"), null=True, blank=True)
     closes_at = models.DateTimeField(_("deadline"))
     min_grant = MoneyField(_("minimum grant"), **MONEY)
     max_grant = MoneyField(_("maximum grant"), **MONEY)
@@ -166,6 +174,11 @@ class Call(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["programme", "reference"], name="call_reference_unique"),
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="call_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(concept_note_deadline__isnull=True)
+                | (Q(concept_note_deadline__gt=models.F("opens_at")) & Q(concept_note_deadline__lt=models.F("closes_at"))),
+                name="call_concept_note_deadline_inside",
+            ),
             models.CheckConstraint(condition=Q(min_grant__gt=0), name="call_min_grant_positive"),
             models.CheckConstraint(condition=Q(max_grant__gte=models.F("min_grant")), name="call_grant_range_ordered"),
             models.CheckConstraint(condition=_eur_only("min_grant") & _eur_only("max_grant"), name="call_currency_eur"),
@@ -184,6 +197,14 @@ class Call(models.Model):
 
     def __str__(self):
         return f"{self.reference} – {self.title}"
+
+    @property
+    def has_concept_note_stage(self):
+        return self.concept_note_deadline is not None
+
+    def deadline_for(self, stage):
+        """When applications of `stage` ("concept_note" or "full") are due."""
+        return self.concept_note_deadline if stage == GridStage.CONCEPT_NOTE and self.concept_note_deadline else self.closes_at
 
     def is_open_at(self, moment) -> bool:
         """Open for submissions: published, opened, and the deadline not yet passed (the deadline itself is too late)."""
@@ -214,11 +235,6 @@ class CallDocument(models.Model):
 
     def __str__(self):
         return self.title
-
-
-class GridStage(models.TextChoices):
-    CONCEPT_NOTE = "concept_note", _("Concept note")
-    FULL_APPLICATION = "full", _("Full application")
 
 
 class EvaluationGrid(models.Model):

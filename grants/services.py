@@ -50,7 +50,7 @@ def call_set_status(*, actor, call: Call, status) -> Call:
 
 
 CALL_RULE_FIELDS = (
-    "eligibility", "min_duration_months", "max_duration_months",
+    "concept_note_deadline", "eligibility", "min_duration_months", "max_duration_months",
     "indirect_cap_percent", "contingency_cap_percent", "min_cofinancing_percent",
 )
 
@@ -73,6 +73,12 @@ def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_
         raise DomainError(_("The maximum grant cannot be below the minimum grant."), code="invalid_amount", field="max_grant")
     if closes_at <= opens_at:
         raise DomainError(_("The deadline must be after the opening time."), code="invalid_dates", field="closes_at")
+    concept_deadline = rules.get("concept_note_deadline")
+    if concept_deadline is not None and not opens_at < concept_deadline < closes_at:
+        raise DomainError(
+            _("The concept-note deadline must fall between the opening and the full-application deadline."),
+            code="invalid_dates", field="concept_note_deadline",
+        )
     with transaction.atomic():
         if Call.objects.filter(programme=programme, reference=reference).exists():
             raise DomainError(_("This programme already has a call %(ref)s.") % {"ref": reference}, code="duplicate_reference", field="reference")

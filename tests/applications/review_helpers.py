@@ -19,9 +19,9 @@ from ..conftest import make_user
 from ..factories import OrganisationFactory
 
 
-def small_grid(call, *, threshold_a=Decimal("6"), pass_mark=None):
+def small_grid(call, *, threshold_a=Decimal("6"), pass_mark=None, stage="full"):
     """Section A (max 10, threshold 6): a1 1-5, a2 1-5 (may be N/A). Section B (max 10): b1 1-5 counting double."""
-    grid = EvaluationGrid.objects.create(call=call, name="Test grid", stage="full", pass_mark=pass_mark)
+    grid = EvaluationGrid.objects.create(call=call, name=f"Test grid ({stage})", stage=stage, pass_mark=pass_mark)
     a = GridSection.objects.create(grid=grid, position=0, title="A", threshold=threshold_a)
     b = GridSection.objects.create(grid=grid, position=1, title="B")
     crit = {

@@ -529,3 +529,18 @@ def test_home_cards_link_to_the_call_pages(client, demo):
     response = client.get("/calls/GLOACT/C01/")
     assert response.status_code == 200
     assert "CSO direct assistance to victims of trafficking" in response.content.decode()
+
+
+def test_a_two_stage_call_shows_both_deadlines(client, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grants.models import CallStatus
+
+    from ..factories import CallFactory
+
+    now = timezone.now()
+    call = CallFactory(status=CallStatus.PUBLISHED, opens_at=now - timedelta(days=3), concept_note_deadline=now + timedelta(days=10), closes_at=now + timedelta(days=50))
+    body = client.get(f"/calls/{call.programme.code}/{call.reference}/").content.decode()
+    assert "Concept notes due" in body and "Full applications due (shortlisted only)" in body
