@@ -14,11 +14,11 @@ _VERIFY_SALT = "accounts.email-verification"
 
 
 class TokenExpired(Exception):
-    pass
+    """The link was genuine but is too old."""
 
 
 class TokenInvalid(Exception):
-    pass
+    """The link was altered, is for another purpose, or no longer matches the account."""
 
 
 def email_verification_token(user) -> str:
