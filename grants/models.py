@@ -18,6 +18,11 @@ def _eur_only(field):
     return Q(**{f"{field}_currency": EUR})
 
 
+class FxBasis(models.TextChoices):
+    MONTHLY = "monthly", _("The rate of the month of the expenditure")
+    AVERAGE = "average", _("The average of the monthly rates over the reporting period")
+
+
 class Programme(models.Model):
     """A donor-funded action with one envelope from which calls are allocated and grants committed."""
 
@@ -32,6 +37,9 @@ class Programme(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     currency = models.CharField(_("currency"), max_length=3, choices=[(EUR, "EUR")], default=EUR, editable=False)
+    fx_basis = models.CharField(
+        _("exchange rate for local-currency expenditure"), max_length=8, choices=FxBasis.choices, default=FxBasis.MONTHLY
+    )
 
     class Meta:
         ordering = ["start_date", "code"]

@@ -1,0 +1,122 @@
+"""Exchange rates: the monthly table, and the conversion of local-currency expenditure to EUR.
+
+A converted amount always carries the rate, the month (or months) and the source it was converted with, so a
+report converted today reads the same after the table changes.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from moneyed import CURRENCIES
+
+from audit.services import audit_record
+from core.errors import DomainError
+from core.money import EUR, MoneyValueError, round_money, to_decimal
+from grants.models import FxBasis
+
+from .models import ExchangeRate
+
+RATE_PLACES = Decimal("0.000001")
+
+
+class FxError(DomainError):
+    """A conversion or a rate was refused; the message says which currency and month are missing or wrong."""
+
+
+def _currency(code):
+    code = (code or "").strip().upper()
+    if code == EUR:
+        raise FxError(_("Rates are against the euro: EUR itself needs none."), code="eur", field="currency")
+    if code not in CURRENCIES:
+        raise FxError(_("%(code)s is not an ISO 4217 currency code.") % {"code": code or "—"}, code="unknown_currency", field="currency")
+    return code
+
+
+def month_of(value) -> date:
+    """The first day of the month of a date, or of a 'YYYY-MM' string."""
+    if isinstance(value, date):
+        return value.replace(day=1)
+    try:
+        year, month = str(value).strip().split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, TypeError) as exc:
+        raise FxError(_("%(value)s is not a month (YYYY-MM).") % {"value": value}, code="invalid_month", field="month") from exc
+
+
+def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
+    """Record the month's rate for a currency (1 EUR = `rate` units), or correct it; audited with the old rate."""
+    currency, month = _currency(currency), month_of(month)
+    try:
+        rate = to_decimal(rate)
+    except MoneyValueError as exc:
+        raise FxError(_("The rate must be a number."), code="invalid_rate", field="rate") from exc
+    if rate <= 0:
+        raise FxError(_("The rate must be greater than zero."), code="invalid_rate", field="rate")
+    try:
+        rate = rate.quantize(RATE_PLACES)
+    except InvalidOperation as exc:
+        raise FxError(_("The rate is too large."), code="invalid_rate", field="rate") from exc
+    source = (source or "").strip()
+    if not source:
+        raise FxError(_("Say where the rate comes from (e.g. InforEuro)."), code="source_required", field="source")
+    with transaction.atomic():
+        existing = ExchangeRate.objects.select_for_update().filter(currency=currency, month=month).first()
+        before = existing.rate if existing else None
+        if existing and existing.rate == rate and existing.source == source:
+            return existing
+        fx, _created = ExchangeRate.objects.update_or_create(
+            currency=currency, month=month, defaults={"rate": rate, "source": source, "recorded_by": actor if getattr(actor, "is_authenticated", False) else None}
+        )
+        audit_record(
+            actor=actor, verb="fx.set", target=fx,
+            data={"currency": currency, "month": f"{month:%Y-%m}", "rate": str(rate), "previous_rate": str(before) if before else None, "source": source},
+        )
+    return fx
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A local-currency amount in EUR, with what it was converted with."""
+
+    amount: Decimal
+    currency: str
+    eur: Decimal
+    rate: Decimal
+    months: tuple = field(default_factory=tuple)
+    source: str = ""
+    basis: str = FxBasis.MONTHLY
+
+
+def _months_between(first, last):
+    months, current = [], month_of(first)
+    end = month_of(last)
+    while current <= end:
+        months.append(current)
+        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+    return months
+
+
+def convert_to_eur(*, amount, currency, month=None, basis=FxBasis.MONTHLY, period=None) -> Conversion:
+    """Convert `amount` of `currency` to EUR with the rate of `month`, or with the average of the monthly rates
+    over `period` (first day, last day) when `basis` is "average". EUR converts to itself at 1."""
+    try:
+        amount = to_decimal(amount)
+    except MoneyValueError as exc:
+        raise FxError(_("The amount must be a number."), code="invalid_amount", field="amount") from exc
+    if (currency or "").strip().upper() == EUR:
+        return Conversion(amount, EUR, round_money(amount), Decimal(1), (), "", basis)
+    currency = _currency(currency)
+    months = _months_between(*period) if basis == FxBasis.AVERAGE else [month_of(month)]
+    rates = {r.month: r for r in ExchangeRate.objects.filter(currency=currency, month__in=months)}
+    missing = [m for m in months if m not in rates]
+    if missing:
+        raise FxError(
+            _("There is no %(currency)s rate for %(months)s: add it to the exchange-rate table first.")
+            % {"currency": currency, "months": ", ".join(f"{m:%Y-%m}" for m in missing)},
+            code="missing_rate", field="currency",
+        )
+    rate = (sum((rates[m].rate for m in months), Decimal(0)) / len(months)).quantize(RATE_PLACES)
+    sources = sorted({rates[m].source for m in months})
+    return Conversion(amount, currency, round_money(amount / rate), rate, tuple(months), "; ".join(sources), basis)
