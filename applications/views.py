@@ -218,17 +218,17 @@ def application_edit(request, pk):
 def _readable_application(user, pk, *, reviewers=False):
     """Members of the organisation, and programme staff once submitted; with `reviewers`, also a reviewer with an
     active assignment and a "no conflict" declaration. Everyone else 404."""
-    if has_role(user, *R.STAFF_ROLES):
-        try:
-            return selectors.application_for_staff(user, pk)
-        except Http404:
-            pass
+    readers = [selectors.application_for_member]
     if reviewers and has_role(user, R.REVIEWER):
+        readers.insert(0, application_for_reviewer)
+    if has_role(user, *R.STAFF_ROLES):
+        readers.insert(0, selectors.application_for_staff)
+    for read in readers[:-1]:
         try:
-            return application_for_reviewer(user, pk)
+            return read(user, pk)
         except Http404:
-            pass
-    return selectors.application_for_member(user, pk)
+            continue
+    return readers[-1](user, pk)
 
 
 @login_required

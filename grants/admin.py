@@ -97,10 +97,8 @@ class EnvelopeAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        pass  # the form's clean() already resized the envelope through the ledger, under its lock
-
-    def save_related(self, request, form, formsets, change):
-        pass
+        """Nothing to save here: the form's clean() resized the envelope through the ledger, under its lock, so that
+        a refusal could be shown on the field. Saving the instance again would bypass the ledger."""
 
 
 @admin.register(Country)
