@@ -4,9 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP, validate_upload
-from grants.models import GridStage
+from grants.models import BudgetHeading, GridStage
 
-from .models import Application, AwardOutcome, BudgetHeading, LogframeLevel
+from .models import Application, AwardOutcome, LogframeLevel
 
 AMOUNT_ERRORS = {
     "invalid": _("Enter an amount in euros, using digits only (for example 12500.50)."),

@@ -1,14 +1,11 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from core.money import round_money
 from core.uploads import RandomUploadPath
-from grants.models import Call, Country, GridStage, Objective
+from grants.models import BudgetLineFields, Call, Country, GridStage, Objective
 
 
 class ApplicationStatus(models.TextChoices):
@@ -149,29 +146,11 @@ class ReferenceCounter(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
 
-class BudgetHeading(models.TextChoices):
-    # The PRAG budget headings.
-    HUMAN_RESOURCES = "1", _("1. Human resources")
-    TRAVEL = "2", _("2. Travel")
-    EQUIPMENT = "3", _("3. Equipment and supplies")
-    LOCAL_OFFICE = "4", _("4. Local office")
-    SERVICES = "5", _("5. Other costs, services")
-    OTHER = "6", _("6. Other")
-
-
-class BudgetLine(models.Model):
-    """One direct-cost line: quantity x unit cost = total (computed, rounded to cents once, never typed).
-
-    A draft may hold incomplete lines; submission requires every line complete (applications.rules).
-    """
+class BudgetLine(BudgetLineFields):
+    """One direct-cost line of an application. A draft may hold incomplete lines; submission requires every line
+    complete (applications.rules)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_lines")
-    position = models.PositiveSmallIntegerField(default=0)
-    heading = models.CharField(_("heading"), max_length=2, choices=BudgetHeading.choices, blank=True)
-    description = models.CharField(_("description"), max_length=255, blank=True)
-    unit = models.CharField(_("unit"), max_length=40, blank=True)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, null=True, blank=True)
-    unit_cost = models.DecimalField(_("unit cost (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["application", "position", "id"]
@@ -185,15 +164,6 @@ class BudgetLine(models.Model):
                 condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0), name="budget_line_unit_cost_not_negative"
             ),
         ]
-
-    def __str__(self):
-        return self.description
-
-    @property
-    def total(self) -> Decimal | None:
-        if self.quantity is None or self.unit_cost is None:
-            return None
-        return round_money(self.quantity * self.unit_cost)
 
 
 class LogframeLevel(models.TextChoices):

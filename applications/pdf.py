@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from core.pdf import Spacer, eur, facts, mm, para, render, styles, table, utc
 
-from .budget import summarise
+from grants.budget import summarise
 
 
 def application_pdf(application) -> bytes:

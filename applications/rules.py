@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 
 
-from .budget import cap, summarise
+from grants.budget import cap, summarise
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from core.errors import DomainError
 from grants.models import Call, CallStatus
 
 from . import scoring, selectors
-from .budget import summarise
+from grants.budget import summarise
 from .models import Application, Review, ReviewStatus
 from .review_selectors import application_for_reviewer
 from .scoring_forms import ReopenForm, ScoreSheetForm, sheet_blocks

@@ -11,7 +11,7 @@ from audit.services import audit_record
 from core.errors import DomainError
 from core.uploads import validate_upload
 
-from .budget import summarise
+from grants.budget import summarise
 from grants.models import GridStage
 
 from .models import (

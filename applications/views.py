@@ -19,7 +19,7 @@ from grants.models import Call, CallStatus
 from grants.selectors import open_calls
 
 from . import selectors, services
-from .budget import summarise
+from grants.budget import summarise
 from .forms import ApplicationForm, AttachmentForm, BudgetLineFormSet, LogframeFormSet, ScreeningForm, WithdrawForm
 from .models import Application, ApplicationStatus
 from .pdf import application_pdf

@@ -17,5 +17,10 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("applications.scoring_urls")),
     path("", include("applications.review_urls")),
+    path("", include("disbursements.agreement_urls")),
+    path("", include("disbursements.payment_urls")),
+    path("", include("disbursements.dashboard_urls")),
+    path("", include("disbursements.portal_urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,7 +3,7 @@
 Every amount is a Decimal (or a django-money `Money` in EUR). Floats are refused outright: a float has
 already lost cents before any rounding could save them.
 """
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from moneyed import Money
 
@@ -38,9 +38,12 @@ def to_decimal(value) -> Decimal:
     return result
 
 
-def round_money(value) -> Decimal:
-    """Round to cents, half-up (0.005 -> 0.01, -0.005 -> -0.01). The only rounding rule in the project."""
-    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+def round_money(value, *, down=False) -> Decimal:
+    """Round to cents, half-up (0.005 -> 0.01, -0.005 -> -0.01). The only rounding rule in the project.
+
+    `down=True` truncates instead, for ceilings that must never be exceeded (a 90% cap of EUR 100,000.03 is
+    EUR 90,000.02, not 90,000.03)."""
+    return to_decimal(value).quantize(CENT, rounding=ROUND_DOWN if down else ROUND_HALF_UP)
 
 
 def exact_cents(value) -> Decimal:

@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
 from accounts.models import Organisation
-from core.money import EUR
+from core.money import EUR, round_money
 from core.uploads import RandomUploadPath
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default_currency": EUR, "currency_choices": [(EUR, "EUR")]}
@@ -40,6 +40,26 @@ class Programme(models.Model):
     fx_basis = models.CharField(
         _("exchange rate for local-currency expenditure"), max_length=8, choices=FxBasis.choices, default=FxBasis.MONTHLY
     )
+    # Payment and reporting rules (PRAG defaults, DESIGN.md); disbursements.schedule and grants.periods read them.
+    short_grant_months = models.PositiveSmallIntegerField(
+        _("a grant of at most this many months is paid 80/20"), default=12
+    )
+    small_grant_amount = models.DecimalField(
+        _("a grant of at most this amount (EUR) is paid 80/20"), max_digits=14, decimal_places=2, default=Decimal("100000.00")
+    )
+    short_prefinancing_percent = models.DecimalField(
+        _("pre-financing of a short or small grant (%)"), max_digits=5, decimal_places=2, default=Decimal("80.00")
+    )
+    prefinancing_cap_percent = models.DecimalField(
+        _("pre-financing never above (% of the grant)"), max_digits=5, decimal_places=2, default=Decimal("90.00")
+    )
+    expenditure_threshold_percent = models.DecimalField(
+        _("a further tranche needs reported expenditure of at least (% of the previous payment)"),
+        max_digits=5, decimal_places=2, default=Decimal("70.00"),
+    )
+    reporting_period_months = models.PositiveSmallIntegerField(_("months per interim reporting period"), default=12)
+    interim_report_days = models.PositiveSmallIntegerField(_("interim report due (days after the period)"), default=60)
+    final_report_months = models.PositiveSmallIntegerField(_("final report due (months after the end date)"), default=3)
 
     class Meta:
         ordering = ["start_date", "code"]
@@ -48,6 +68,13 @@ class Programme(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="programme_dates_ordered"),
             models.CheckConstraint(condition=Q(currency=EUR), name="programme_currency_eur"),
+            models.CheckConstraint(
+                condition=Q(short_prefinancing_percent__gt=0, short_prefinancing_percent__lte=100)
+                & Q(prefinancing_cap_percent__gt=0, prefinancing_cap_percent__lte=100)
+                & Q(expenditure_threshold_percent__gte=0, expenditure_threshold_percent__lte=100)
+                & Q(reporting_period_months__gte=1) & Q(short_grant_months__gte=1),
+                name="programme_payment_rules_in_range",
+            ),
         ]
 
     def __str__(self):
@@ -322,22 +349,189 @@ class Criterion(models.Model):
         return self.scale_max * self.multiplier
 
 
+class BudgetHeading(models.TextChoices):
+    # The PRAG budget headings.
+    HUMAN_RESOURCES = "1", _("1. Human resources")
+    TRAVEL = "2", _("2. Travel")
+    EQUIPMENT = "3", _("3. Equipment and supplies")
+    LOCAL_OFFICE = "4", _("4. Local office")
+    SERVICES = "5", _("5. Other costs, services")
+    OTHER = "6", _("6. Other")
+
+
+class BudgetLineFields(models.Model):
+    """A direct-cost line: quantity x unit cost = total (computed, rounded to cents once, never typed).
+    Shared by an application's budget and a grant agreement's budget."""
+
+    position = models.PositiveSmallIntegerField(default=0)
+    heading = models.CharField(_("heading"), max_length=2, choices=BudgetHeading.choices, blank=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, null=True, blank=True)
+    unit_cost = models.DecimalField(_("unit cost (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.quantity is None or self.unit_cost is None:
+            return None
+        return round_money(self.quantity * self.unit_cost)
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft agreement")
+    SIGNED = "signed", _("Signed")
+    IN_IMPLEMENTATION = "implementation", _("In implementation")
+    CLOSING = "closing", _("Closing")
+    CLOSED = "closed", _("Closed")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+# The only status changes an agreement may make; disbursements.agreements checks it. Suspending and terminating
+# need a reason. A suspended grant resumes into implementation.
+AGREEMENT_TRANSITIONS = {
+    AgreementStatus.DRAFT: {AgreementStatus.SIGNED, AgreementStatus.TERMINATED},
+    AgreementStatus.SIGNED: {AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.SUSPENDED, AgreementStatus.TERMINATED},
+    AgreementStatus.IN_IMPLEMENTATION: {AgreementStatus.CLOSING, AgreementStatus.SUSPENDED, AgreementStatus.TERMINATED},
+    AgreementStatus.SUSPENDED: {AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.TERMINATED},
+    AgreementStatus.CLOSING: {AgreementStatus.CLOSED, AgreementStatus.IN_IMPLEMENTATION},
+    AgreementStatus.CLOSED: set(),
+    AgreementStatus.TERMINATED: set(),
+}
+REASON_REQUIRED_STATUSES = {AgreementStatus.SUSPENDED, AgreementStatus.TERMINATED}
+# Statuses in which money may be paid to the grantee.
+PAYABLE_STATUSES = {AgreementStatus.SIGNED, AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.CLOSING}
+
+
 class Grant(models.Model):
-    """An awarded grant: what commitments and disbursements are made against. Agreements extend it later."""
+    """An awarded grant and its agreement. The amount here is the agreement's; the money committed and paid is a
+    sum of ledger rows, which the agreement services keep equal to `amount` (an amount amendment goes through the
+    ledger in the same transaction)."""
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="grants")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="grants")
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The agreement.
+    status = models.CharField(_("status"), max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    amount = models.DecimalField(_("grant amount (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    country = models.ForeignKey(Country, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True, related_name="grants")
+    objective = models.ForeignKey(Objective, verbose_name=_("objective"), on_delete=models.PROTECT, null=True, blank=True, related_name="grants")
+    indirect_costs = models.DecimalField(_("indirect costs (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    contingency = models.DecimalField(_("contingency reserve (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    own_contribution = models.DecimalField(_("own contribution (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    third_party_contribution = models.DecimalField(
+        _("third-party contribution (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    special_conditions = models.TextField(_("special conditions"), blank=True)
+    reporting_currency = models.CharField(
+        _("currency of the financial reports"), max_length=3, default=EUR,
+        help_text=_("EUR, or the grantee's local currency (converted with the monthly rates)."),
+    )
+    grantee_signatory = models.CharField(_("signed for the grantee by"), max_length=255, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    signed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    version = models.PositiveSmallIntegerField(_("agreement version"), default=0, help_text=_("0 until signed."))
 
     class Meta:
         ordering = ["reference"]
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AgreementStatus.values), name="grant_status_valid"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="grant_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="grant_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(indirect_costs__gte=0, contingency__gte=0, own_contribution__gte=0, third_party_contribution__gte=0),
+                name="grant_budget_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AgreementStatus.DRAFT) | (Q(signed_on__isnull=False) & Q(version__gte=1))
+                | Q(status=AgreementStatus.TERMINATED),
+                name="grant_signed_has_date",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference} – {self.title}"
+
+    @property
+    def is_draft(self):
+        return self.status == AgreementStatus.DRAFT
+
+    @property
+    def duration_months(self) -> int | None:
+        """Whole months from the start date to the end date (a period ending the day before counts as whole)."""
+        from .periods import months_between
+
+        if not (self.start_date and self.end_date):
+            return None
+        return months_between(self.start_date, self.end_date)
+
+
+class AgreementBudgetLine(BudgetLineFields):
+    """A direct-cost line of a grant agreement: copied from the application at award, adjusted by the officer
+    before signature, reallocated by amendment afterwards."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="budget_lines")
+
+    class Meta:
+        ordering = ["grant", "position", "id"]
+        verbose_name = _("agreement budget line")
+        verbose_name_plural = _("agreement budget lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__isnull=True) | Q(quantity__gt=0), name="agreement_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0), name="agreement_line_unit_cost_not_negative"),
+        ]
+
+
+class AgreementVersionKind(models.TextChoices):
+    SIGNATURE = "signature", _("Agreement as signed")
+    BUDGET = "budget", _("Amendment: budget reallocation")
+    EXTENSION = "extension", _("Amendment: no-cost extension")
+    AMOUNT = "amount", _("Amendment: change of amount")
+
+
+class AgreementVersion(models.Model):
+    """One version of the agreement: the signed original (1) and each amendment after it. `snapshot` holds the
+    agreement as it stood (amount, dates, budget, schedule) so every version's PDF can be rendered again."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=12, choices=AgreementVersionKind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    snapshot = models.JSONField(_("agreement as of this version"))
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["grant", "number"]
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "number"], name="agreement_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="agreement_version_positive"),
+            models.CheckConstraint(
+                condition=Q(kind=AgreementVersionKind.SIGNATURE) | ~Q(reason=""), name="agreement_amendment_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.grant.reference} v{self.number}"
 
 
 class LedgerKind(models.TextChoices):

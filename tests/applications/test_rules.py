@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from applications.budget import cap, summarise
+from grants.budget import cap, summarise
 from applications.models import BudgetLine
 from applications.rules import add_months
 

@@ -1,4 +1,4 @@
-"""The budget of an application, computed from its lines: totals are derived, never typed."""
+"""The budget of an application or a grant agreement, computed from its lines: totals are derived, never typed."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -54,8 +54,9 @@ class BudgetSummary:
         return _pct(self.cofinancing, self.total)
 
 
-def summarise(application, lines) -> BudgetSummary:
-    """The budget of `application` from `lines` (its BudgetLine rows); incomplete lines count as zero."""
+def summarise(source, lines) -> BudgetSummary:
+    """The budget of `source` (an application or a grant: anything with indirect_costs, contingency,
+    own_contribution and third_party_contribution) from `lines` (its budget lines); incomplete lines count as zero."""
     subtotals = {}
     for line in lines:
         if line.total is not None and line.heading:
@@ -63,9 +64,9 @@ def summarise(application, lines) -> BudgetSummary:
     by_heading = [(label, subtotals[value]) for value, label in BudgetHeading.choices if value in subtotals]
     return BudgetSummary(
         direct=sum(subtotals.values(), ZERO),
-        indirect=application.indirect_costs or ZERO,
-        contingency=application.contingency or ZERO,
-        own_contribution=application.own_contribution or ZERO,
-        third_party_contribution=application.third_party_contribution or ZERO,
+        indirect=source.indirect_costs or ZERO,
+        contingency=source.contingency or ZERO,
+        own_contribution=source.own_contribution or ZERO,
+        third_party_contribution=source.third_party_contribution or ZERO,
         by_heading=by_heading,
     )
