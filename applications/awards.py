@@ -10,9 +10,9 @@ from accounts.diligence_services import award_blockers, award_blockers_many
 from accounts.models import Organisation
 from audit.services import audit_record
 from core.errors import DomainError
-from core.money import MoneyValueError, exact_cents
+from core.money import ZERO, MoneyValueError, exact_cents
 from grants import ledger
-from grants.models import Grant, GridStage
+from grants.models import AgreementBudgetLine, Country, Grant, GridStage
 
 from .aggregation import call_results
 from .models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, AwardDecision, AwardOutcome, ModeratedScore
@@ -70,6 +70,25 @@ def award_proposal(call, stage=GridStage.FULL_APPLICATION):
     return results, proposals, (budget if not concept else remaining)
 
 
+def _draft_agreement(application, amount) -> Grant:
+    """The grant and its draft agreement, from the application: period, country, objective and budget as proposed.
+    The officer adjusts them before signature (disbursements.agreements)."""
+    grant = Grant.objects.create(
+        call=application.call, organisation=application.organisation, reference=application.reference,
+        title=application.title[:255], amount=amount, start_date=application.start_date, end_date=application.end_date,
+        country=application.countries.order_by("name").first() or Country.objects.filter(code=application.organisation.country).first(),
+        objective=application.objective, indirect_costs=application.indirect_costs or ZERO,
+        contingency=application.contingency or ZERO, own_contribution=application.own_contribution or ZERO,
+        third_party_contribution=application.third_party_contribution or ZERO,
+    )
+    AgreementBudgetLine.objects.bulk_create(
+        AgreementBudgetLine(grant=grant, position=line.position, heading=line.heading, description=line.description,
+                            unit=line.unit, quantity=line.quantity, unit_cost=line.unit_cost)
+        for line in application.budget_lines.all()
+    )
+    return grant
+
+
 def award_decide(*, actor, application, outcome, justification, amount=None) -> AwardDecision:
     """Record the officer's decision. An award creates the grant and commits `amount` (default: the amount
     requested) through the ledger in the same transaction, so it is refused, with nothing written, when it would
@@ -122,9 +141,7 @@ def award_decide(*, actor, application, outcome, justification, amount=None) -> 
                 raise DomainError(str(exc), code="invalid_amount", field="amount") from exc
             if not Decimal(0) < amount <= application.requested_amount:
                 raise DomainError(_("The amount awarded must be more than zero and at most the amount requested."), code="invalid_amount", field="amount")
-            grant = Grant.objects.create(
-                call=application.call, organisation=application.organisation, reference=application.reference, title=application.title[:255],
-            )
+            grant = _draft_agreement(application, amount)
             ledger.commitment_add(actor=actor, grant=grant, amount=amount, memo=f"Award of {application.reference}")
         else:
             amount = None
