@@ -3,14 +3,13 @@
 Drafts may break any of these; `application_submit` refuses while any remains, and the edit page shows each
 problem beside its field.
 """
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
-
 from grants.budget import cap, summarise
+from grants.periods import add_months
 
 
 @dataclass(frozen=True)
@@ -19,12 +18,6 @@ class Problem:
     message: str
     section: str = ""  # "", "budget_lines" or "logframe_rows"
     row: int | None = None  # index of the row among the saved rows of that section
-
-
-def add_months(start: date, months: int) -> date:
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _eur(amount):

@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("disbursements.agreement_urls")),
     path("", include("disbursements.payment_urls")),
     path("", include("disbursements.dashboard_urls")),
-    path("", include("disbursements.portal_urls")),
     path("", include("reports.urls")),
+    path("", include("reports.portal_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ from accounts.sanctions import SanctionsRow
 from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
+from demo.grants_demo import seed_grants_call
 from demo.review_call import seed_review_call
 from grants import ledger
 from grants.grids import grid_copy_prag_full
@@ -112,7 +113,8 @@ def seed(*, password, stdout=None):
 
         programme = Programme.objects.filter(code=PROGRAMME_CODE).first()
         if programme is None:
-            start = date(timezone.now().year, 1, 1)
+            # Started last year, so the demo's first call (C00) has grants in implementation.
+            start = date(timezone.now().year - 1, 1, 1)
             programme = programme_create(
                 actor=admin,
                 code=PROGRAMME_CODE,
@@ -175,6 +177,10 @@ def seed(*, password, stdout=None):
             say("submitted a demo application from Atlas Migrant Aid")
 
         seed_review_call(programme=programme, admin=admin, officer=users["officer@demo.test"], password=password, say=say)
+        seed_grants_call(
+            programme=programme, admin=admin, officer=users["officer@demo.test"], finance=users["finance@demo.test"],
+            password=password, say=say,
+        )
 
     return envelope_position(programme)
 

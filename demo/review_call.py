@@ -85,6 +85,23 @@ def _score_value(criterion, quality, leniency, index):
     return max(criterion.scale_min, min(criterion.scale_max, int((quality + leniency + wobble).quantize(Decimal("1")))))
 
 
+def score_all(call, quality_of, skip=(None, None)):
+    """Every active assignment of `call` scored and submitted, by the application's quality (1-5) and the
+    reviewer's leniency; `skip` is an (e-mail, application id) left for a person to score."""
+    criteria = list(Criterion.objects.filter(section__grid__call=call).order_by("section__position", "position"))
+    for assignment in Assignment.objects.filter(application__call=call, status=AssignmentStatus.ACTIVE).select_related("reviewer", "application"):
+        if (assignment.reviewer.email, assignment.application_id) == skip:
+            continue
+        review = review_open(actor=assignment.reviewer, assignment=assignment)
+        scores = {}
+        for index, criterion in enumerate(criteria):
+            value = _score_value(criterion, Decimal(str(quality_of[assignment.application_id])), LENIENCY[assignment.reviewer.email], index)
+            comment = "Weak: not enough detail on how this will be done." if value == criterion.scale_min else "Clear and well argued."
+            scores[criterion.pk] = (value, False, comment)
+        review_save(actor=assignment.reviewer, review=review, scores=scores, overall_comment="A credible proposal from an experienced organisation.")
+        review_submit(actor=assignment.reviewer, review=review)
+
+
 def seed_review_call(*, programme, admin, officer, password, say):
     if Call.objects.filter(programme=programme, reference="C02").exists():
         return
@@ -142,19 +159,7 @@ def seed_review_call(*, programme, admin, officer, password, say):
             if not (reviewer.email == "reviewer1@demo.test" and application == pending):
                 conflict_declare(actor=reviewer, application=application, has_conflict=False)
     assignments_auto(actor=officer, call=call)
-    criteria = list(Criterion.objects.filter(section__grid__call=call).order_by("section__position", "position"))
-    quality_of = {a.pk: q for a, q in applications}
-    for assignment in Assignment.objects.filter(application__call=call, status=AssignmentStatus.ACTIVE).select_related("reviewer", "application"):
-        if assignment.reviewer.email == "reviewer1@demo.test" and assignment.application_id == pending.pk:
-            continue
-        review = review_open(actor=assignment.reviewer, assignment=assignment)
-        scores = {}
-        for index, criterion in enumerate(criteria):
-            value = _score_value(criterion, Decimal(str(quality_of[assignment.application_id])), LENIENCY[assignment.reviewer.email], index)
-            comment = "Weak: not enough detail on how this will be done." if value == criterion.scale_min else "Clear and well argued."
-            scores[criterion.pk] = (value, False, comment)
-        review_save(actor=assignment.reviewer, review=review, scores=scores, overall_comment="A credible proposal from an experienced organisation.")
-        review_submit(actor=assignment.reviewer, review=review)
+    score_all(call, {a.pk: q for a, q in applications}, skip=("reviewer1@demo.test", pending.pk))
     if not Assignment.objects.filter(application=pending, reviewer__email="reviewer1@demo.test").exists():
         assignment_add(actor=officer, application=pending, reviewer=User.objects.get(email="reviewer1@demo.test"))
     say("created the closed call C02 with five screened applications, a panel and submitted reviews")

@@ -3,6 +3,8 @@
 A converted amount always carries the rate, the month (or months) and the source it was converted with, so a
 report converted today reads the same after the table changes.
 """
+import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -74,6 +76,32 @@ def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
             data={"currency": currency, "month": f"{month:%Y-%m}", "rate": str(rate), "previous_rate": str(before) if before else None, "source": source},
         )
     return fx
+
+
+def rates_import(*, actor, text: str, source="") -> int:
+    """Record every rate of a CSV text (columns currency, month YYYY-MM, rate, optional source; comma or semicolon;
+    a BOM tolerated), all or nothing. A bad line raises FxError naming its line number. Returns the count."""
+    text = text.lstrip("\ufeff")
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;") if text.strip() else csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = {(c or "").strip().lower() for c in (reader.fieldnames or [])}
+    if not {"currency", "month", "rate"} <= columns:
+        raise FxError(_("The file needs the columns currency, month and rate (and optionally source)."), code="columns", field="file")
+    count = 0
+    with transaction.atomic():
+        for line, row in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            try:
+                fx_rate_set(actor=actor, currency=row["currency"], month=row["month"], rate=row["rate"], source=row.get("source") or source)
+            except FxError as exc:
+                raise FxError(
+                    _("Line %(line)s: %(message)s Nothing was imported.") % {"line": line, "message": exc.message},
+                    code=exc.code, field="file",
+                ) from exc
+            count += 1
+    if not count:
+        raise FxError(_("The file has no rates."), code="empty", field="file")
+    return count
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -96,6 +97,10 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(reversal_entry__isnull=True) | ~Q(reversal_reason=""), name="payment_reversal_has_reason"
+            ),
+            # One standing payment per bank transfer, whatever the grant (the service checks first, with a message).
+            models.UniqueConstraint(
+                Upper("bank_reference"), condition=Q(reversal_entry__isnull=True), name="payment_bank_reference_unique"
             ),
             models.CheckConstraint(
                 condition=(Q(local_amount__isnull=True) & Q(local_currency="") & Q(local_rate__isnull=True))

@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
@@ -245,7 +246,7 @@ def _further(state, previous, paid_before, spent, threshold, report_approved, pe
     if not report_approved:
         due = period.due if period else None
         state.reasons.append(
-            _("Waits for the approved interim report of period %(p)s (due %(due)s).") % {"p": tranche.after_period, "due": due}
+            _("Waits for the approved interim report of period %(p)s (due %(due)s).") % {"p": tranche.after_period, "due": date_format(due)}
             if due else _("Waits for the approved interim report of period %(p)s.") % {"p": tranche.after_period}
         )
         state.status = WAITING

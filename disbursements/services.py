@@ -84,8 +84,9 @@ def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_re
         grant = Grant.objects.select_for_update().select_related("call__programme").get(pk=tranche.grant_id)
         if value_date < (grant.signed_on or value_date):
             raise PaymentError(_("The value date cannot be before the agreement was signed (%(d)s).") % {"d": grant.signed_on}, code="before_signature", field="value_date")
+        duplicate = _("A payment with the bank reference %(ref)s is already recorded.")
         if Payment.objects.filter(bank_reference__iexact=bank_reference, reversal_entry__isnull=True).exists():
-            raise PaymentError(_("A payment with the bank reference %(ref)s is already recorded.") % {"ref": bank_reference}, code="duplicate_reference", field="bank_reference")
+            raise PaymentError(duplicate % {"ref": bank_reference}, code="duplicate_reference", field="bank_reference")
         state = next((s for s in schedule_status(grant) if s.tranche.pk == tranche.pk), None)
         if state is None:
             raise PaymentError(_("This tranche is not in the grant's schedule any more."), code="no_tranche")
@@ -99,11 +100,15 @@ def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_re
         entry = ledger.disbursement_add(
             actor=actor, grant=grant, amount=amount, memo=f"Tranche {state.tranche.number} {bank_reference}"[:255]
         )
-        payment = Payment.objects.create(
-            grant=grant, tranche=state.tranche, amount=amount, value_date=value_date, bank_reference=bank_reference,
-            local_amount=local_amount, local_currency=local_currency, local_rate=local_rate, ledger_entry=entry,
-            recorded_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    grant=grant, tranche=state.tranche, amount=amount, value_date=value_date, bank_reference=bank_reference,
+                    local_amount=local_amount, local_currency=local_currency, local_rate=local_rate, ledger_entry=entry,
+                    recorded_by=actor,
+                )
+        except IntegrityError as exc:  # the same reference recorded meanwhile on another grant
+            raise PaymentError(duplicate % {"ref": bank_reference}, code="duplicate_reference", field="bank_reference") from exc
         audit_record(
             actor=actor, verb="payment.record", target=grant, amount=amount, currency=EUR,
             data={"payment": payment.pk, "tranche": state.tranche.number, "value_date": value_date.isoformat(),

@@ -1,15 +1,13 @@
-"""Grants in a given state for tests: awarded (commitment in the ledger, draft agreement) or signed (tranches
-stored). They set the agreement fields directly; the agreement services have tests of their own."""
+"""Grants in a given state for tests: awarded (commitment in the ledger, draft agreement with one budget line) or
+signed through the agreement service (version 1, tranches stored)."""
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone
-
-from disbursements.schedule import tranches_write
+from disbursements.agreements import agreement_sign
 from grants import ledger
-from grants.models import AgreementStatus, AgreementBudgetLine, BudgetHeading
+from grants.models import AgreementBudgetLine, BudgetHeading
 
-from .factories import CallFactory, EnvelopeFactory, GrantFactory
+from .factories import CallFactory, EnvelopeFactory, GrantFactory, UserFactory
 
 
 def awarded_grant(*, call=None, programme=None, amount="150000.00", start=date(2026, 1, 1), end=date(2026, 12, 31),
@@ -31,13 +29,7 @@ def awarded_grant(*, call=None, programme=None, amount="150000.00", start=date(2
     return grant
 
 
-def signed_grant(*, signed_on=date(2026, 1, 1), **kwargs):
-    """An awarded grant whose agreement is signed (version 1) and whose schedule is stored."""
+def signed_grant(*, signed_on=date(2026, 1, 1), signer=None, **kwargs):
+    """An awarded grant whose agreement is signed through the service (version 1, schedule stored)."""
     grant = awarded_grant(**kwargs)
-    grant.status = AgreementStatus.SIGNED
-    grant.signed_on = signed_on
-    grant.version = 1
-    grant.status_changed_at = timezone.now()
-    grant.save()
-    tranches_write(grant)
-    return grant
+    return agreement_sign(actor=signer or UserFactory(), grant=grant, signed_on=signed_on, grantee_signatory="Director of the grantee")

@@ -7,7 +7,7 @@ import pytest
 
 from grants.budget import cap, summarise
 from applications.models import BudgetLine
-from applications.rules import add_months
+from grants.periods import add_months
 
 D = Decimal
 

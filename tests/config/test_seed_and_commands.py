@@ -8,7 +8,8 @@ from accounts import roles as R
 from accounts.access import roles_of
 from accounts.models import Organisation, User
 from audit.models import AuditEvent
-from grants.models import Call, Country, LedgerEntry, Objective, Programme
+from disbursements.models import Payment
+from grants.models import Call, Country, Grant, LedgerEntry, Objective, Programme
 
 
 def _envelope_json():
@@ -21,16 +22,20 @@ def test_seed_demo_builds_the_glo_act_programme(demo):
     data = _envelope_json()
     assert data["envelope"] == "10000000.00"
     assert data["currency"] == "EUR"
-    assert data["allocated"] == "2600000.00"  # C01 2,000,000 (open) and C02 600,000 (closed, under review)
-    assert data["available"] == "7400000.00"
-    assert data["committed"] == data["disbursed"] == "0.00"
-    assert [c["reference"] for c in data["calls"]] == ["C01", "C02"]
+    # C00 900,000 (grants in implementation), C01 2,000,000 (open), C02 600,000 (closed, under review)
+    assert data["allocated"] == "3500000.00"
+    assert data["available"] == "6500000.00"
+    grants = Grant.objects.all()
+    assert grants.count() == 3 and {g.status for g in grants} == {"implementation", "closing"}
+    assert data["committed"] == f"{sum(g.amount for g in grants):.2f}"
+    assert data["disbursed"] == f"{sum(p.amount for p in Payment.objects.all()):.2f}"
+    assert [c["reference"] for c in data["calls"]] == ["C00", "C01", "C02"]
     assert Country.objects.count() == 13
     assert set(Country.objects.values_list("code", flat=True)) >= {"BY", "KG", "LA", "ZA", "UA"}
     assert Objective.objects.count() == 6
     call = Call.objects.get(reference="C01")
     assert call.status == "published" and call.countries.count() == 13
-    assert Organisation.objects.count() == 7
+    assert Organisation.objects.count() == 10
 
 
 def test_demo_accounts_have_their_roles(demo):

@@ -1,0 +1,341 @@
+"""The envelope dashboard: every figure the staff and the donor read about a programme's money, from the ledger
+rows, the payments and the approved expenditure, in a fixed number of queries whatever the number of grants.
+
+Choices, so that the figures can be checked by hand:
+- Disbursements over time are the ledger's disbursement rows: a payment counts in the month of its value date
+  (the date the money left the account), a reversal is subtracted in the month it was recorded (the original
+  stays where it was, as in a bank statement). A row without a payment record counts on the day it was
+  recorded. The cumulative line therefore ends at the ledger's disbursed total.
+- Outstanding advances per grant are the net payments (reversed payments left out) less the approved
+  expenditure, when positive. Approved expenditure clears the oldest payments first (FIFO, by value date); what
+  is left of each payment ages from its value date to `as_of` in whole calendar months: a payment exactly three
+  months old (same day of the month, clamped as in `grants.periods.add_months`) is in the 3-6 bucket, so each
+  edge belongs to the older bucket. A payment dated after `as_of` counts as 0 months old.
+- Allocations are made per call only, so countries and objectives show committed and disbursed amounts; a grant
+  without a country or objective is shown under "Not set".
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.money import ZERO, round_money
+from grants.models import Grant, LedgerEntry, LedgerKind, Programme
+from grants.periods import add_months
+from grants.selectors import EnvelopePosition, envelope_position
+
+from .models import ApprovedExpenditure
+
+# (key, label, lowest age in months included); each bucket runs to the next one's lowest age, excluded.
+AGE_BUCKETS = (
+    ("lt3", _("Under 3 months"), 0),
+    ("3to6", _("3 to 6 months"), 3),
+    ("6to9", _("6 to 9 months"), 6),
+    ("gt9", _("9 months or more"), 9),
+)
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """Committed and disbursed for a country or an objective (no allocation: calls are allocated, not these)."""
+
+    key: str
+    label: str
+    committed: Decimal
+    disbursed: Decimal
+
+    @property
+    def undisbursed(self) -> Decimal:
+        return self.committed - self.disbursed
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: date  # the first day of the month
+    net: Decimal  # payments less reversals in the month
+    cumulative: Decimal
+
+
+@dataclass(frozen=True)
+class Advance:
+    """A grant's outstanding advance: paid (net) less approved expenditure, and the age of its oldest unjustified part."""
+
+    grant_id: int
+    reference: str
+    title: str
+    organisation: str
+    paid: Decimal
+    approved: Decimal
+    outstanding: Decimal
+    oldest: date
+    age_months: int
+    by_bucket: dict
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Ageing:
+    buckets: list
+    advances: list  # of Advance, oldest first
+
+    @property
+    def total(self) -> Decimal:
+        return sum((b.amount for b in self.buckets), ZERO)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    programme: Programme
+    as_of: date
+    position: EnvelopePosition
+    by_country: list = field(default_factory=list)
+    by_objective: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)
+    ageing: Ageing | None = None
+
+    @property
+    def committed_not_disbursed(self) -> Decimal:
+        return self.position.committed - self.position.disbursed
+
+    @property
+    def allocated_not_committed(self) -> Decimal:
+        return self.position.allocated - self.position.committed
+
+    @property
+    def months_with_movement(self) -> list:
+        return [m for m in self.timeline if m.net]
+
+    @property
+    def use(self) -> list:
+        """The envelope split into parts that add up to it: disbursed, committed not disbursed, allocated not
+        committed, available to allocate."""
+        return [
+            ("disbursed", _("Disbursed"), self.position.disbursed),
+            ("committed", _("Committed, not disbursed"), self.committed_not_disbursed),
+            ("allocated", _("Allocated, not committed"), self.allocated_not_committed),
+            ("available", _("Available to allocate"), self.position.available),
+        ]
+
+
+def full_months(start: date, end: date) -> int:
+    """Whole calendar months from `start` to `end`: 0 until the same day a month later, 3 from the same day three
+    months later (31 January + 1 month = 28/29 February). Never negative."""
+    if end <= start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months if add_months(start, months) <= end else months - 1
+
+
+def bucket_of(age_months: int) -> str:
+    key = AGE_BUCKETS[0][0]
+    for bucket_key, _label, lowest in AGE_BUCKETS:
+        if age_months >= lowest:
+            key = bucket_key
+    return key
+
+
+def _group_sums(envelope, *fields):
+    """Committed and disbursed per value of `fields` (a grouped aggregate over the ledger rows), one query."""
+    return (
+        LedgerEntry.objects.filter(envelope=envelope, kind__in=(LedgerKind.COMMITMENT, LedgerKind.DISBURSEMENT))
+        .values(*fields)
+        .annotate(
+            committed=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.COMMITMENT)), ZERO),
+            disbursed=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.DISBURSEMENT)), ZERO),
+        )
+        .order_by(*fields)
+    )
+
+
+def _rows(sums, key_field, label):
+    rows = [
+        GroupRow(
+            key=str(s[key_field] or ""),
+            label=label(s) if s[key_field] is not None else str(_("Not set")),
+            committed=round_money(s["committed"]),
+            disbursed=round_money(s["disbursed"]),
+        )
+        for s in sums
+    ]
+    return sorted(rows, key=lambda r: r.key == "")  # stable: the query's order, "Not set" last
+
+
+def by_country(envelope) -> list[GroupRow]:
+    sums = _group_sums(envelope, "grant__country__name", "grant__country_id")
+    return _rows(sums, "grant__country_id", lambda s: s["grant__country__name"])
+
+
+def by_objective(envelope) -> list[GroupRow]:
+    sums = _group_sums(envelope, "grant__objective__number", "grant__objective_id", "grant__objective__title")
+    return _rows(sums, "grant__objective_id", lambda s: f"{s['grant__objective__number']}. {s['grant__objective__title']}")
+
+
+@dataclass(frozen=True)
+class _Movement:
+    grant_id: int
+    day: date
+    amount: Decimal
+    standing: bool  # a payment neither reversed nor itself a reversal
+
+
+def _movements(envelope) -> list[_Movement]:
+    """Every disbursement row of the envelope with the day it counts on (computed by the database), one query."""
+    rows = list(
+        LedgerEntry.objects.filter(envelope=envelope, kind=LedgerKind.DISBURSEMENT)
+        .annotate(day=Coalesce("payment__value_date", TruncDate("created_at")))
+        .values_list("id", "grant_id", "amount", "day", "reverses_id")
+        .order_by("id")
+    )
+    reversed_ids = {r[4] for r in rows if r[4] is not None}
+    return [
+        _Movement(grant_id=grant_id, day=day, amount=amount, standing=reverses_id is None and pk not in reversed_ids)
+        for pk, grant_id, amount, day, reverses_id in rows
+    ]
+
+
+def disbursement_timeline(programme: Programme, movements, as_of: date) -> list[MonthPoint]:
+    """Net disbursements per month, and cumulated, from the programme's first month to the month of `as_of`.
+    Rows dated before the programme start count in its first month; rows after `as_of`'s month are left out."""
+    first = programme.start_date.replace(day=1)
+    last = max(as_of.replace(day=1), first)
+    per_month = defaultdict(lambda: ZERO)
+    for m in movements:
+        per_month[max(m.day.replace(day=1), first)] += m.amount
+    points, cumulative, month = [], ZERO, first
+    while month <= last:
+        net = round_money(per_month[month])
+        cumulative += net
+        points.append(MonthPoint(month=month, net=net, cumulative=cumulative))
+        month = add_months(month, 1)
+    return points
+
+
+def outstanding_advances(programme: Programme, movements, as_of: date) -> Ageing:
+    """Advances not yet justified by approved expenditure, per grant and per age bucket (FIFO), two queries."""
+    approved = dict(
+        ApprovedExpenditure.objects.filter(grant__call__programme=programme)
+        .values("grant_id")
+        .annotate(total=Sum("amount"))
+        .values_list("grant_id", "total")
+    )
+    payments = defaultdict(list)
+    for m in movements:
+        if m.standing:
+            payments[m.grant_id].append(m)
+    remainders = {}  # grant id -> [(day, unjustified amount)], oldest first
+    for grant_id, rows in payments.items():
+        to_clear = Decimal(approved.get(grant_id) or ZERO)
+        left = []
+        for m in sorted(rows, key=lambda m: m.day):  # stable: same day keeps the order of recording
+            cleared = min(to_clear, m.amount)
+            to_clear -= cleared
+            if m.amount - cleared > 0:
+                left.append((m.day, m.amount - cleared))
+        if left:
+            remainders[grant_id] = left
+    grants = {
+        pk: (reference, title, organisation)
+        for pk, reference, title, organisation in Grant.objects.filter(pk__in=list(remainders)).values_list(
+            "pk", "reference", "title", "organisation__legal_name"
+        )
+    }
+    totals = {key: ZERO for key, _label, _lowest in AGE_BUCKETS}
+    advances = []
+    for grant_id, left in remainders.items():
+        by_bucket = {key: ZERO for key in totals}
+        for day, amount in left:
+            by_bucket[bucket_of(full_months(day, as_of))] += amount
+        for key, amount in by_bucket.items():
+            totals[key] += amount
+        reference, title, organisation = grants[grant_id]
+        paid = sum((m.amount for m in payments[grant_id]), ZERO)
+        oldest = left[0][0]
+        advances.append(
+            Advance(
+                grant_id=grant_id,
+                reference=reference,
+                title=title,
+                organisation=organisation,
+                paid=round_money(paid),
+                approved=round_money(Decimal(approved.get(grant_id) or ZERO)),
+                outstanding=round_money(sum((a for _d, a in left), ZERO)),
+                oldest=oldest,
+                age_months=full_months(oldest, as_of),
+                by_bucket=by_bucket,
+            )
+        )
+    advances.sort(key=lambda a: (a.oldest, a.reference))
+    return Ageing(
+        buckets=[Bucket(key=key, label=label, amount=round_money(totals[key])) for key, label, _lowest in AGE_BUCKETS],
+        advances=advances,
+    )
+
+
+def dashboard(programme: Programme, *, as_of: date | None = None) -> Dashboard:
+    """All the figures of the dashboard, in seven queries whatever the number of calls, grants and payments."""
+    as_of = as_of or timezone.localdate()
+    envelope = programme.envelope
+    movements = _movements(envelope)
+    return Dashboard(
+        programme=programme,
+        as_of=as_of,
+        position=envelope_position(programme),
+        by_country=by_country(envelope),
+        by_objective=by_objective(envelope),
+        timeline=disbursement_timeline(programme, movements, as_of),
+        ageing=outstanding_advances(programme, movements, as_of),
+    )
+
+
+def _amount(value) -> str:
+    return "" if value is None else f"{round_money(value):.2f}"
+
+
+EXPORT_HEADER = (
+    "section", "key", "label", "envelope", "allocated", "committed", "disbursed", "available", "outstanding",
+    "cumulative", "date",
+)
+
+
+def _export(section, key, label, **amounts):
+    day = amounts.pop("date", None)
+    return [section, key, label] + [_amount(amounts.get(h)) for h in EXPORT_HEADER[3:-1]] + [day.isoformat() if day else ""]
+
+
+def export_rows(d: Dashboard) -> list[list]:
+    """The dashboard as one flat table under EXPORT_HEADER: amounts as strings with two decimals, empty where a
+    figure does not apply (countries and objectives have no allocation)."""
+    p = d.position
+    rows = [
+        _export("overall", d.programme.code, str(d.programme), envelope=p.envelope, allocated=p.allocated,
+                committed=p.committed, disbursed=p.disbursed, available=p.available, outstanding=d.ageing.total,
+                date=d.as_of),
+    ]
+    rows += [
+        _export("call", c.call.reference, c.call.title, allocated=c.allocated, committed=c.committed,
+                disbursed=c.disbursed, available=c.available)
+        for c in p.calls
+    ]
+    for section, group in (("country", d.by_country), ("objective", d.by_objective)):
+        rows += [_export(section, r.key, r.label, committed=r.committed, disbursed=r.disbursed) for r in group]
+    rows += [
+        _export("month", m.month.strftime("%Y-%m"), "", disbursed=m.net, cumulative=m.cumulative, date=m.month)
+        for m in d.timeline
+    ]
+    rows += [_export("ageing", b.key, str(b.label), outstanding=b.amount) for b in d.ageing.buckets]
+    rows += [
+        _export("advance", a.reference, a.organisation, disbursed=a.paid, outstanding=a.outstanding, date=a.oldest)
+        for a in d.ageing.advances
+    ]
+    return rows

@@ -1,0 +1,85 @@
+"""Reads the report pages share, each in a fixed number of queries."""
+from dataclasses import dataclass
+from datetime import date
+
+from django.http import Http404
+
+from accounts import roles as R
+from accounts.access import has_role
+from grants.access import grants_for
+from grants.models import Grant
+from grants.periods import Period, grant_periods
+
+from .models import Report, ReportStatus, ReportVersion
+from .services import REPORTING_STATUSES
+
+REPORT_RELATED = ("grant__call__programme", "grant__organisation")
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """A reporting period of a grant with its report, if one was started."""
+
+    grant: Grant
+    period: Period
+    report: Report | None
+    today: date
+
+    @property
+    def submitted(self) -> bool:
+        return self.report is not None and self.report.submitted_at is not None
+
+    @property
+    def overdue(self) -> bool:
+        return not self.submitted and self.period.due < self.today
+
+    @property
+    def can_open(self) -> bool:
+        """The final report opens once its period has begun (reports.services.report_open)."""
+        return not self.period.is_final or self.period.start <= self.today
+
+    @property
+    def status_label(self):
+        return self.report.get_status_display() if self.report else ""
+
+
+def period_rows(grants, today: date) -> list[PeriodRow]:
+    """Every reporting period of `grants` (their call and programme selected) with its report: one query."""
+    reports = {(r.grant_id, r.period_number): r for r in Report.objects.filter(grant__in=grants)}
+    return [
+        PeriodRow(grant, period, reports.get((grant.pk, period.number)), today)
+        for grant in grants for period in grant_periods(grant)
+    ]
+
+
+def report_for(user, pk) -> Report:
+    """A report of a grant `user` may read (staff and donors: any; grantee members: their own), or 404. Staff
+    and donors never see a report that was not submitted."""
+    reports = Report.objects.select_related(*REPORT_RELATED).filter(grant__in=grants_for(user))
+    if has_role(user, *R.ENVELOPE_READERS):
+        reports = reports.filter(submitted_at__isnull=False)
+    try:
+        return reports.get(pk=pk)
+    except Report.DoesNotExist:
+        raise Http404 from None
+
+
+def versions_of(report, *, drafts=True) -> list[ReportVersion]:
+    """The report's versions, newest first, with what the read-only view shows."""
+    versions = report.versions.select_related("submitted_by", "reviewed_by").prefetch_related(
+        "indicators", "expenditure_lines", "attachments",
+    ).order_by("-number")
+    if not drafts:
+        versions = versions.exclude(status=ReportStatus.DRAFT)
+    return list(versions)
+
+
+def review_queue(today: date):
+    """Reports waiting for the officer (oldest submission first), and periods overdue without a submitted report."""
+    waiting = list(
+        Report.objects.filter(status=ReportStatus.SUBMITTED).select_related(*REPORT_RELATED).order_by("submitted_at", "pk")
+    )
+    grants = list(Grant.objects.filter(status__in=REPORTING_STATUSES).select_related("call__programme", "organisation"))
+    overdue = sorted((row for row in period_rows(grants, today) if row.overdue), key=lambda row: (row.period.due, row.grant.reference))
+    return waiting, overdue
+

@@ -1,0 +1,432 @@
+"""Grantee reports: open a period's report, save the draft, submit it (converting expenditure to EUR), and the
+officer's review (approve, feeding disbursements; or request changes, opening a new draft version).
+
+Lock order is the grant row, then the report row; approval then goes through disbursements.services, which
+locks the grant again (the same row, already held).
+"""
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from moneyed import CURRENCIES
+
+from accounts import roles as R
+from accounts.access import has_role
+from accounts.models import Membership
+from applications.models import LogframeRow
+from audit.services import audit_record
+from core.errors import DomainError
+from core.money import EUR, MoneyValueError, exact_cents, to_decimal
+from core.uploads import validate_upload
+from disbursements.fx import convert_to_eur
+from disbursements.services import expenditure_accept
+from grants.access import can_report_for
+from grants.models import AgreementStatus, BudgetHeading, FxBasis, Grant
+from grants.periods import grant_periods
+
+from .models import REPORT_TRANSITIONS, ExpenditureLine, IndicatorProgress, Report, ReportAttachment, ReportStatus, ReportVersion
+
+# Agreements whose grantee reports: signed and not yet closed or terminated.
+REPORTING_STATUSES = {
+    AgreementStatus.SIGNED, AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.SUSPENDED, AgreementStatus.CLOSING,
+}
+REVIEWER_ROLES = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
+TEXT_FIELDS = ("summary", "activities", "challenges", "safeguarding_follow_up", "lessons_learned")
+COUNT_FIELDS = ("women", "men", "girls", "boys", "victims_of_trafficking", "smuggled_migrants")
+# What a new version copies from the previous one.
+COPIED_FIELDS = TEXT_FIELDS + COUNT_FIELDS + ("safeguarding_incidents", "currency")
+INDICATOR_FIELDS = ("position", "level", "statement", "indicator", "baseline", "target", "actual", "comment")
+MAX_ATTACHMENTS = 20
+MAX_COUNT = 2_147_483_647
+
+
+class ReportIncomplete(DomainError):
+    """Submission refused: `problems` maps each field to what it still needs; `field` lists the field names."""
+
+    def __init__(self, problems: dict):
+        super().__init__(
+            _("The report cannot be submitted yet: %(n)s point(s) need attention.") % {"n": len(problems)},
+            code="incomplete", field=list(problems),
+        )
+        self.problems = problems
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _require_writer(actor, grant):
+    if not can_report_for(actor, grant):
+        raise DomainError(_("Only the grantee's administrators and editors may write its reports."), code="forbidden")
+
+
+def _require_reviewer(actor):
+    if not has_role(actor, *REVIEWER_ROLES):
+        raise DomainError(_("Only programme officers may review reports."), code="forbidden")
+
+
+def _check_transition(report, status):
+    if status not in REPORT_TRANSITIONS[ReportStatus(report.status)]:
+        raise DomainError(
+            _("This report is %(status)s: it cannot be changed that way.") % {"status": report.get_status_display().lower()},
+            code="invalid_status",
+        )
+
+
+def _locked_report(report):
+    """Lock the grant, then the report; both returned fresh."""
+    grant = Grant.objects.select_for_update().select_related("call__programme", "organisation").get(pk=report.grant_id)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    report.grant = grant
+    return report
+
+
+def _latest(report):
+    return report.versions.order_by("-number").first()
+
+
+def _editable_version(actor, version):
+    """Lock and return the version if `actor` may edit it now: the latest version of its report, still a draft."""
+    report = _locked_report(version.report)
+    _require_writer(actor, report.grant)
+    version = ReportVersion.objects.select_for_update().get(pk=version.pk)
+    version.report = report
+    if version.status != ReportStatus.DRAFT or _latest(report).pk != version.pk:
+        raise DomainError(_("This version has been submitted and can no longer be changed."), code="read_only")
+    return version
+
+
+def _mail_on_commit(recipients, subject, body):
+    messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in sorted(set(recipients))]
+
+    def send():
+        for message in messages:
+            message.send()
+
+    transaction.on_commit(send)
+
+
+def _officer_emails():
+    return get_user_model().objects.filter(is_active=True, groups__name=R.PROGRAMME_OFFICER).values_list("email", flat=True)
+
+
+def _grantee_emails(grant):
+    return Membership.objects.filter(organisation_id=grant.organisation_id, user__is_active=True).values_list("user__email", flat=True)
+
+
+def _period(grant, period_number):
+    period = next((p for p in grant_periods(grant) if p.number == period_number), None)
+    if period is None:
+        raise DomainError(_("This grant has no reporting period %(n)s.") % {"n": period_number}, code="no_period", field="period_number")
+    return period
+
+
+# ---- opening and editing ------------------------------------------------------------------------------------------
+
+
+def report_open(*, actor, grant, period_number) -> Report:
+    """The report of a reporting period, created (version 1, a draft) the first time; opening it again returns it."""
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("call__programme").get(pk=grant.pk)
+        _require_writer(actor, grant)
+        existing = Report.objects.filter(grant=grant, period_number=period_number).first()
+        if existing is not None:
+            return existing
+        if grant.status not in REPORTING_STATUSES:
+            raise DomainError(_("Reports are written for signed agreements that are not closed."), code="not_reporting")
+        period = _period(grant, period_number)
+        if period.is_final and timezone.localdate() < period.start:
+            raise DomainError(
+                _("The final report can be started once its period has begun (%(d)s).") % {"d": period.start},
+                code="too_early", field="period_number",
+            )
+        report = Report.objects.create(
+            grant=grant, period_number=period.number, is_final=period.is_final, period_start=period.start,
+            period_end=period.end, due_date=period.due,
+        )
+        version = ReportVersion.objects.create(report=report, number=1, currency=grant.reporting_currency, created_by=actor)
+        rows = LogframeRow.objects.filter(application__award_decision__grant=grant).order_by("position", "id")
+        IndicatorProgress.objects.bulk_create(
+            IndicatorProgress(
+                version=version, position=i, level=row.level, statement=row.statement, indicator=row.indicator,
+                baseline=row.baseline, target=row.target,
+            )
+            for i, row in enumerate(r for r in rows if r.statement or r.indicator)
+        )
+        audit_record(actor=actor, verb="report.open", target=grant, data={"report": report.pk, "period": report.period_number, "final": report.is_final})
+    return report
+
+
+def _count(value, field):
+    if value in (None, ""):
+        return None
+    try:
+        number = to_decimal(value)
+    except MoneyValueError:
+        number = None
+    if number is None or number != number.to_integral_value() or not 0 <= number <= MAX_COUNT:
+        raise DomainError(_("Enter a whole number, zero or more."), code="invalid_number", field=field)
+    return int(number)
+
+
+def _decimal(value, field):
+    if value in (None, ""):
+        return None
+    try:
+        return exact_cents(value)
+    except MoneyValueError as exc:
+        raise DomainError(_("Enter a number with at most two decimals."), code="invalid_number", field=field) from exc
+
+
+def _currency(value):
+    code = (value or "").strip().upper()
+    if code != EUR and code not in CURRENCIES:
+        raise DomainError(_("Enter an ISO 4217 currency code, such as EUR or NPR."), code="invalid_currency", field="currency")
+    return code
+
+
+def _clean_data(data):
+    """The version's own fields from `data`, checked; blanks are allowed in a draft."""
+    cleaned = {}
+    for name in TEXT_FIELDS:
+        if name in data:
+            cleaned[name] = (data[name] or "").strip()
+    for name in COUNT_FIELDS:
+        if name in data:
+            cleaned[name] = _count(data[name], name)
+    if "safeguarding_incidents" in data:
+        value = data["safeguarding_incidents"]
+        if value not in (None, True, False):
+            raise DomainError(_("Answer yes or no."), code="invalid_choice", field="safeguarding_incidents")
+        cleaned["safeguarding_incidents"] = value
+    if "currency" in data:
+        cleaned["currency"] = _currency(data["currency"])
+    return cleaned
+
+
+def _clean_expenditure(expenditure):
+    """{heading: amount} with blanks dropped; amounts in cents, zero or more."""
+    cleaned = {}
+    for heading, value in (expenditure or {}).items():
+        if heading not in BudgetHeading.values:
+            raise DomainError(_("Unknown budget heading %(h)s.") % {"h": heading}, code="invalid_heading", field="expenditure")
+        amount = _decimal(value, f"expenditure_{heading}")
+        if amount is not None and amount < 0:
+            raise DomainError(_("Expenditure cannot be negative."), code="invalid_amount", field=f"expenditure_{heading}")
+        if amount is not None:
+            cleaned[heading] = amount
+    return cleaned
+
+
+def report_save(*, actor, version, data: dict, indicators: list, expenditure: dict | None) -> ReportVersion:
+    """Save the draft version: narrative and beneficiaries (`data`, only the keys given), each indicator's actual
+    value and comment (`indicators`: [{"id", "actual", "comment"}]), and the expenditure per heading (the whole
+    set: a heading left out or blank has no line; None leaves the lines as they are)."""
+    cleaned = _clean_data(data)
+    lines = _clean_expenditure(expenditure)
+    progress = {}
+    for i, row in enumerate(indicators or []):
+        if row.get("id") is None:
+            continue
+        progress[int(row["id"])] = {
+            "actual": _decimal(row.get("actual"), f"indicators-{i}-actual"), "comment": (row.get("comment") or "").strip(),
+        }
+    with transaction.atomic():
+        version = _editable_version(actor, version)
+        for name, value in cleaned.items():
+            setattr(version, name, value)
+        version.save(update_fields=[*cleaned, "updated_at"])
+        for item in version.indicators.filter(pk__in=progress):
+            item.actual, item.comment = progress[item.pk]["actual"], progress[item.pk]["comment"]
+            item.save(update_fields=["actual", "comment"])
+        if expenditure is not None:
+            version.expenditure_lines.exclude(heading__in=list(lines)).delete()
+        for heading, amount in lines.items():
+            ExpenditureLine.objects.update_or_create(version=version, heading=heading, defaults={"amount": amount, "amount_eur": None})
+        audit_record(
+            actor=actor, verb="report.save", target=version.report.grant,
+            data={"report": version.report_id, "version": version.number, "fields": sorted(cleaned),
+                  "expenditure": {h: str(a) for h, a in lines.items()} if expenditure is not None else None},
+        )
+    return version
+
+
+def report_attach(*, actor, version, title, upload) -> ReportAttachment:
+    kind = validate_upload(upload)  # raises ValidationError with a message for the file field
+    with transaction.atomic():
+        version = _editable_version(actor, version)
+        if version.attachments.count() >= MAX_ATTACHMENTS:
+            raise DomainError(_("A report can have at most %(n)s attachments.") % {"n": MAX_ATTACHMENTS}, code="too_many", field="file")
+        attachment = ReportAttachment.objects.create(
+            version=version, title=(title or "").strip() or upload.name[:255], file=upload, original_name=upload.name[:255],
+            kind=kind, size=upload.size, uploaded_by=actor,
+        )
+        audit_record(actor=actor, verb="report.attach", target=version.report.grant,
+                     data={"report": version.report_id, "attachment": attachment.pk, "name": attachment.original_name})
+    return attachment
+
+
+def report_detach(*, actor, attachment):
+    """Remove an attachment from the draft; the file stays while an earlier version still lists it."""
+    with transaction.atomic():
+        version = _editable_version(actor, attachment.version)
+        attachment = ReportAttachment.objects.get(pk=attachment.pk, version=version)
+        audit_record(actor=actor, verb="report.detach", target=version.report.grant,
+                     data={"report": version.report_id, "attachment": attachment.pk, "name": attachment.original_name})
+        shared = ReportAttachment.objects.filter(file=attachment.file.name).exclude(pk=attachment.pk).exists()
+        file = attachment.file
+        attachment.delete()
+        if not shared:
+            transaction.on_commit(lambda: file.delete(save=False))
+
+
+# ---- submission ---------------------------------------------------------------------------------------------------
+
+
+def submission_problems(version, indicators, lines) -> dict:
+    """What the version still needs before it can be submitted: {field: message}."""
+    problems = {}
+    for name in ("summary", "activities"):
+        if not getattr(version, name).strip():
+            problems[name] = _("This field is required to submit the report.")
+    if version.safeguarding_incidents is None:
+        problems["safeguarding_incidents"] = _("Say whether there were safeguarding incidents in the period.")
+    elif version.safeguarding_incidents and not version.safeguarding_follow_up.strip():
+        problems["safeguarding_follow_up"] = _("Describe the follow-up of the incidents.")
+    for i, item in enumerate(indicators):
+        if item.actual is None:
+            problems[f"indicators-{i}-actual"] = _("Give the actual value reached.")
+    if not lines:
+        problems["expenditure"] = _("Report the expenditure of the period under at least one heading (zero if none).")
+    return problems
+
+
+def _convert(version, lines):
+    """Convert each line to EUR (rounded once per line) with the programme's basis; returns the conversion used."""
+    report = version.report
+    basis = report.grant.call.programme.fx_basis
+    conversion = None
+    for line in lines:
+        conversion = convert_to_eur(
+            amount=line.amount, currency=version.currency, month=report.period_end, basis=basis,
+            period=(report.period_start, report.period_end) if basis == FxBasis.AVERAGE else None,
+        )
+        line.amount_eur = conversion.eur
+    return conversion
+
+
+def report_submit(*, actor, report) -> ReportVersion:
+    """Submit the latest version: checked complete, expenditure converted to EUR with the rate kept, then locked."""
+    with transaction.atomic():
+        report = _locked_report(report)
+        _require_writer(actor, report.grant)
+        _check_transition(report, ReportStatus.SUBMITTED)
+        version = ReportVersion.objects.select_for_update().get(pk=_latest(report).pk)
+        version.report = report
+        indicators = list(version.indicators.all())
+        lines = list(version.expenditure_lines.all())
+        problems = submission_problems(version, indicators, lines)
+        if problems:
+            raise ReportIncomplete(problems)
+        conversion = _convert(version, lines)
+        ExpenditureLine.objects.bulk_update(lines, ["amount_eur"])
+        now = timezone.now()
+        if version.currency != EUR:
+            version.fx_rate = conversion.rate
+            version.fx_months = ", ".join(f"{m:%Y-%m}" for m in conversion.months)
+            version.fx_source = conversion.source[:255]
+        version.total_eur = sum((line.amount_eur for line in lines), Decimal("0.00"))
+        version.status = ReportStatus.SUBMITTED
+        version.submitted_at, version.submitted_by = now, actor
+        version.save(update_fields=["fx_rate", "fx_months", "fx_source", "total_eur", "status", "submitted_at", "submitted_by", "updated_at"])
+        report.status, report.submitted_at = ReportStatus.SUBMITTED, now
+        report.save(update_fields=["status", "submitted_at"])
+        audit_record(
+            actor=actor, verb="report.submit", target=report.grant, amount=version.total_eur, currency=EUR,
+            data={"report": report.pk, "version": version.number, "currency": version.currency,
+                  "fx_rate": str(version.fx_rate) if version.fx_rate else None, "fx_months": version.fx_months},
+        )
+        _mail_on_commit(
+            _officer_emails(),
+            _("Report submitted: %(report)s") % {"report": report},
+            _("%(org)s submitted %(report)s (version %(n)s) for review.") % {"org": report.grant.organisation, "report": report, "n": version.number},
+        )
+    return version
+
+
+# ---- review -------------------------------------------------------------------------------------------------------
+
+
+def _review(actor, report, status, comment):
+    """Lock the report, check the transition, and mark its submitted version reviewed with `status`."""
+    report = _locked_report(report)
+    _check_transition(report, status)
+    version = ReportVersion.objects.select_for_update().get(pk=_latest(report).pk)
+    version.report = report
+    version.status, version.review_comment = status, comment
+    version.reviewed_at, version.reviewed_by = timezone.now(), actor
+    version.save(update_fields=["status", "review_comment", "reviewed_at", "reviewed_by", "updated_at"])
+    report.status = status
+    return report, version
+
+
+def report_request_changes(*, actor, report, comment) -> ReportVersion:
+    """Send the report back: the submitted version keeps its content with the comment; a new draft version copied
+    from it is opened for the grantee. Returns the new draft."""
+    _require_reviewer(actor)
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError(_("Say what needs to change."), code="comment_required", field="comment")
+    with transaction.atomic():
+        report, version = _review(actor, report, ReportStatus.CHANGES_REQUESTED, comment)
+        report.save(update_fields=["status"])
+        draft = ReportVersion.objects.create(
+            report=report, number=version.number + 1, created_by=actor, **{f: getattr(version, f) for f in COPIED_FIELDS},
+        )
+        IndicatorProgress.objects.bulk_create(
+            IndicatorProgress(version=draft, **{f: getattr(i, f) for f in INDICATOR_FIELDS}) for i in version.indicators.all()
+        )
+        ExpenditureLine.objects.bulk_create(
+            ExpenditureLine(version=draft, heading=line.heading, amount=line.amount) for line in version.expenditure_lines.all()
+        )
+        ReportAttachment.objects.bulk_create(
+            ReportAttachment(version=draft, title=a.title, file=a.file.name, original_name=a.original_name, kind=a.kind,
+                             size=a.size, uploaded_by=a.uploaded_by)
+            for a in version.attachments.all()
+        )
+        audit_record(actor=actor, verb="report.changes", target=report.grant,
+                     data={"report": report.pk, "version": version.number, "comment": comment})
+        _mail_on_commit(
+            _grantee_emails(report.grant),
+            _("Changes requested: %(report)s") % {"report": report},
+            _("The programme officer asks for changes to %(report)s:\n\n%(comment)s\n\nVersion %(n)s is open for you to edit.")
+            % {"report": report, "comment": comment, "n": draft.number},
+        )
+    return draft
+
+
+def report_approve(*, actor, report, comment="") -> ReportVersion:
+    """Approve the submitted version; its EUR expenditure is accepted for the payment schedule at once."""
+    _require_reviewer(actor)
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        report, version = _review(actor, report, ReportStatus.APPROVED, comment)
+        report.approved_at, report.approved_by = version.reviewed_at, actor
+        report.save(update_fields=["status", "approved_at", "approved_by"])
+        grant = report.grant
+        expenditure_accept(
+            actor=actor, grant=grant, period_number=report.period_number, is_final=report.is_final,
+            amount=version.total_eur, period_end=report.period_end,
+            source=f"{grant.reference} report {report.period_number} v{version.number}",
+        )
+        audit_record(actor=actor, verb="report.approve", target=grant, amount=version.total_eur, currency=EUR,
+                     data={"report": report.pk, "version": version.number, "comment": comment})
+        _mail_on_commit(
+            _grantee_emails(grant),
+            _("Report approved: %(report)s") % {"report": report},
+            _("%(report)s (version %(n)s) is approved.") % {"report": report, "n": version.number}
+            + (f"\n\n{comment}" if comment else ""),
+        )
+    return version

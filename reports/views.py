@@ -1,0 +1,251 @@
+"""Report pages: the grantee's periods and report form, the officer's queue and review."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import roles as R
+from accounts.access import has_role, require_role
+from core.errors import DomainError
+from core.uploads import serve_upload
+from grants.access import can_report_for, grant_for
+from grants.budget import summarise
+from grants.models import BudgetHeading, Grant
+
+from . import selectors, services
+from .forms import AttachmentForm, ExpenditureForm, IndicatorFormSet, ReportForm, ReviewForm
+from .models import ReportAttachment, ReportStatus
+
+GRANTEE_ROLES = (R.APPLICANT, *R.ENVELOPE_READERS)
+
+
+def _budget(grant):
+    return summarise(grant, list(grant.budget_lines.all()))
+
+
+def _budget_rows(budget, version):
+    """(heading, agreement budget, EUR expenditure of the version) for every heading either one has."""
+    planned = dict(budget.by_heading)
+    spent = {line.get_heading_display(): line.amount_eur for line in version.expenditure_lines.all()}
+    return [(label, planned.get(label), spent.get(label)) for _value, label in BudgetHeading.choices if label in planned or label in spent]
+
+
+@login_required
+def report_list(request, reference):
+    """The grant's reporting periods with due dates and where each report stands; members start or continue them."""
+    require_role(request.user, *GRANTEE_ROLES)
+    grant = grant_for(request.user, reference, Grant.objects.select_related("call__programme", "organisation"))
+    can_write = can_report_for(request.user, grant)
+    error = None
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        try:
+            report = services.report_open(actor=request.user, grant=grant, period_number=int(request.POST.get("period", "0")))
+        except ValueError:
+            error = _("Choose a reporting period.")
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("report_edit", pk=report.pk)
+    rows = selectors.period_rows([grant], timezone.localdate())
+    return render(
+        request, "reports/list.html",
+        {"grant": grant, "rows": rows, "can_write": can_write and grant.status in services.REPORTING_STATUSES, "error": error},
+        status=400 if error else 200,
+    )
+
+
+def _member_report(request, pk):
+    """The report for its grantee's members; staff and donors go to the review page, other roles get 403."""
+    if has_role(request.user, *R.ENVELOPE_READERS):
+        return None
+    require_role(request.user, R.APPLICANT)
+    return selectors.report_for(request.user, pk)
+
+
+def _bind(version, data=None, files=None):
+    indicators = list(version.indicators.all())
+    form = ReportForm(data, instance=version)
+    rows = IndicatorFormSet(
+        data, prefix="indicators",
+        initial=None if data else [{"id": i.pk, "actual": i.actual, "comment": i.comment} for i in indicators],
+    )
+    expenditure = ExpenditureForm(
+        data, initial=None if data else {f"expenditure_{line.heading}": line.amount for line in version.expenditure_lines.all()},
+    )
+    attachment = AttachmentForm(data, files, prefix="att", use_required_attribute=False)
+    return form, rows, expenditure, attachment, indicators
+
+
+def _indicator_form(rows, field):
+    """The indicator row a field name such as "indicators-2-actual" points to, if the page has it."""
+    index = int(field.split("-")[1])
+    return rows.forms[index] if index < len(rows.forms) else None
+
+
+def _show_error(exc, form, rows, expenditure, attachment):
+    """Put a refusal beside its field(s)."""
+    if isinstance(exc, services.ReportIncomplete):
+        for field, message in exc.problems.items():
+            row = _indicator_form(rows, field) if field.startswith("indicators-") else None
+            if row is not None:
+                row.add_error("actual", message)
+            elif field == "expenditure":
+                expenditure.add_error(None, message)
+            else:
+                form.add_error(field if field in form.fields else None, message)
+        return
+    field = exc.field or None
+    row = _indicator_form(rows, field) if field and field.startswith("indicators-") else None
+    if row is not None:
+        row.add_error("actual", exc.message)
+    elif field and field.startswith("expenditure"):
+        expenditure.add_error(field if field in expenditure.fields else None, exc.message)
+    elif field == "file":
+        attachment.add_error("file", exc.message)
+    else:
+        form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _save_and_act(request, report, version, form, rows, expenditure, attachment, action):
+    """Save the draft, then do what the button asked; returns a redirect. Refusals raise DomainError."""
+    services.report_save(
+        actor=request.user, version=version, data=form.cleaned_data,
+        indicators=[f.cleaned_data for f in rows.forms if f.cleaned_data], expenditure=expenditure.amounts(),
+    )
+    edit_url = reverse("report_edit", args=[report.pk])
+    if action == "attach":
+        upload = attachment.cleaned_data.get("file")
+        if upload is None:
+            raise DomainError(_("Choose a file to attach."), field="file")
+        try:
+            services.report_attach(actor=request.user, version=version, title=attachment.cleaned_data["title"], upload=upload)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], field="file") from exc
+        messages.success(request, _("Draft saved and document attached."))
+        return redirect(f"{edit_url}#attachments")
+    if action.startswith("remove:"):
+        target = version.attachments.filter(pk=action[7:]).first() if action[7:].isdigit() else None
+        if target is not None:
+            services.report_detach(actor=request.user, attachment=target)
+            messages.success(request, _("Draft saved and document removed."))
+        return redirect(f"{edit_url}#attachments")
+    if action == "submit":
+        services.report_submit(actor=request.user, report=report)
+        messages.success(request, _("Your report was submitted. The programme officer will review it."))
+        return redirect(edit_url)
+    messages.success(request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")})
+    return redirect(edit_url)
+
+
+@login_required
+def report_edit(request, pk):
+    """The report on one page: every button saves the draft first; submitted versions are read-only."""
+    report = _member_report(request, pk)
+    if report is None:
+        return redirect("report_review", pk=pk)
+    versions = selectors.versions_of(report)
+    version = versions[0]
+    editable = version.status == ReportStatus.DRAFT and can_report_for(request.user, report.grant)
+    if request.method == "POST" and not editable:
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form, rows, expenditure, attachment, indicators = _bind(version, request.POST, request.FILES)
+        if all([form.is_valid(), rows.is_valid(), expenditure.is_valid(), attachment.is_valid()]):
+            try:
+                return _save_and_act(request, report, version, form, rows, expenditure, attachment, request.POST.get("action", "save"))
+            except DomainError as exc:
+                _show_error(exc, form, rows, expenditure, attachment)
+                messages.error(request, _("See the points marked below.") if isinstance(exc, services.ReportIncomplete) else exc.message)
+        else:
+            messages.error(request, _("Nothing was saved yet: correct the fields marked below, then save again."))
+        status = 400
+    else:
+        form, rows, expenditure, attachment, indicators = _bind(version)
+    return render(
+        request, "reports/edit.html",
+        {
+            "report": report, "grant": report.grant, "version": version, "editable": editable,
+            "previous": versions[1:], "comments": [v for v in versions if v.review_comment],
+            "form": form, "rows": list(zip(rows.forms, indicators)), "formset": rows,
+            "expenditure": expenditure, "expenditure_rows": expenditure.rows(_budget(report.grant)),
+            "attachment_form": attachment,
+        },
+        status=status,
+    )
+
+
+@login_required
+def report_version(request, pk, number):
+    """One version, read-only: for the grantee's members, and for staff and donors once submitted."""
+    if has_role(request.user, *R.ENVELOPE_READERS):
+        report = selectors.report_for(request.user, pk)
+    else:
+        report = _member_report(request, pk)
+    readable = selectors.versions_of(report, drafts=not has_role(request.user, *R.ENVELOPE_READERS))
+    version = next((v for v in readable if v.number == number), None)
+    if version is None:
+        raise Http404
+    return render(request, "reports/version.html", {"report": report, "grant": report.grant, "version": version, "budget": _budget(report.grant)})
+
+
+@login_required
+def report_attachment(request, pk, attachment_pk):
+    if has_role(request.user, *R.ENVELOPE_READERS):
+        report = selectors.report_for(request.user, pk)
+        versions = report.versions.exclude(status=ReportStatus.DRAFT)
+    else:
+        report = _member_report(request, pk)
+        versions = report.versions.all()
+    attachment = get_object_or_404(ReportAttachment, pk=attachment_pk, version__in=versions)
+    return serve_upload(attachment.file, filename=attachment.original_name, kind=attachment.kind)
+
+
+@login_required
+def report_queue(request):
+    """Reports waiting for review, then periods overdue without a submitted report."""
+    require_role(request.user, *R.ENVELOPE_READERS)
+    waiting, overdue = selectors.review_queue(timezone.localdate())
+    return render(request, "reports/queue.html", {"waiting": waiting, "overdue": overdue, "can_review": has_role(request.user, *services.REVIEWER_ROLES)})
+
+
+@login_required
+def report_review(request, pk):
+    """The submitted version read-only with its EUR conversion, budget and indicators; approve or request changes."""
+    require_role(request.user, *R.ENVELOPE_READERS)
+    report = selectors.report_for(request.user, pk)
+    versions = selectors.versions_of(report, drafts=False)
+    version = versions[0]
+    budget = _budget(report.grant)
+    can_review = has_role(request.user, *services.REVIEWER_ROLES) and report.status == ReportStatus.SUBMITTED
+    form, status = ReviewForm(), 200
+    if request.method == "POST":
+        if not can_review:
+            raise PermissionDenied
+        form = ReviewForm(request.POST)
+        form.is_valid()
+        comment = form.cleaned_data.get("comment", "")
+        try:
+            if request.POST.get("action") == "approve":
+                services.report_approve(actor=request.user, report=report, comment=comment)
+                messages.success(request, _("The report is approved; its expenditure counts for the payment schedule."))
+            else:
+                services.report_request_changes(actor=request.user, report=report, comment=comment)
+                messages.success(request, _("Changes requested: the grantee can edit a new version."))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            status = 400
+        else:
+            return redirect("report_review", pk=report.pk)
+    return render(
+        request, "reports/review.html",
+        {"report": report, "grant": report.grant, "version": version, "previous": versions[1:], "budget": budget,
+         "budget_rows": _budget_rows(budget, version), "form": form, "can_review": can_review},
+        status=status,
+    )
