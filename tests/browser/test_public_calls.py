@@ -25,7 +25,7 @@ def calls_live(demo_live):
     shapes = [
         ("C04", "Emergency shelter for children in transit", now - timedelta(days=20), now + timedelta(days=5), CallStatus.PUBLISHED),
         ("C03", "Legal aid for smuggled migrants", now + timedelta(days=10), now + timedelta(days=70), CallStatus.PUBLISHED),
-        ("C00", "Pilot: referral networks", now - timedelta(days=120), now - timedelta(days=60), CallStatus.CLOSED),
+        ("C05", "Pilot: referral networks", now - timedelta(days=120), now - timedelta(days=60), CallStatus.CLOSED),
     ]
     for reference, title, opens, closes, status in shapes:
         call = CallFactory(programme=programme, reference=reference, title=title, opens_at=opens, closes_at=closes, status=status)
