@@ -50,8 +50,7 @@ class AgreementForm(forms.ModelForm):
             field.required = False
 
     def _post_clean(self):
-        # The service validates and writes; the form must not touch the instance.
-        pass
+        """Skip ModelForm's copy into the instance and its model validation: the service validates and writes."""
 
 
 class SignForm(forms.Form):

@@ -17,6 +17,7 @@ from audit.services import audit_record
 from core.errors import DomainError
 from core.money import EUR, MoneyValueError, round_money, to_decimal
 from grants.models import FxBasis
+from grants.periods import add_months
 
 from .models import ExchangeRate
 
@@ -118,11 +119,10 @@ class Conversion:
 
 
 def _months_between(first, last):
-    months, current = [], month_of(first)
-    end = month_of(last)
+    months, current, end = [], month_of(first), month_of(last)
     while current <= end:
         months.append(current)
-        current = date(current.year + (current.month == 12), current.month % 12 + 1, 1)
+        current = add_months(current, 1)
     return months
 
 
