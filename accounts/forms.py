@@ -104,6 +104,7 @@ class OrganisationProfileForm(forms.Form):
     country = _org_field("country")
     registration_number = _org_field("registration_number")
     registry = _org_field("registry", help_text=_("The ministry, court or office that registered the organisation."))
+    org_id_scheme = _org_field("org_id_scheme")
     org_type = _org_field("org_type")
     year_founded = _attrs(
         forms.IntegerField(label=_("Year founded"), required=False), inputmode="numeric", min=EARLIEST_YEAR_FOUNDED

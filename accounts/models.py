@@ -1,5 +1,6 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
+from core.identifiers import open_data_id
 from core.uploads import RandomUploadPath
 
 
@@ -95,6 +97,20 @@ class Organisation(models.Model):
     country = CountryField(_("country of registration"))
     registration_number = models.CharField(_("registration number"), max_length=64)
     registry = models.CharField(_("registry or registering authority"), max_length=255, blank=True)
+    # The org-id.guide list that holds the registration number (NP-SWC: Nepal's Social Welfare Council; GB-CHC:
+    # the Charity Commission): with it the open-data exports publish an identifier such as NP-SWC-1234.
+    org_id_scheme = models.CharField(
+        _("organisation identifier list"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2}-[A-Z0-9_]{2,}$",
+                _("Enter the list's code from org-id.guide: two capital letters, a hyphen and the list, e.g. NP-SWC."),
+            )
+        ],
+        help_text=_("The org-id.guide code of the register that holds the registration number, e.g. NP-SWC."),
+    )
     org_type = models.CharField(_("organisation type"), max_length=2, choices=OrganisationType.choices)
     year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
     annual_budget = MoneyField(
@@ -140,6 +156,11 @@ class Organisation(models.Model):
     @property
     def is_verified(self):
         return self.verified_at is not None
+
+    @property
+    def org_identifier(self) -> str:
+        """The organisation's identifier for open data (`NP-SWC-1234`), or "" without an org-id list."""
+        return open_data_id(self.org_id_scheme, self.registration_number) if self.org_id_scheme else ""
 
 
 class BankDetails(models.Model):

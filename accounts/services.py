@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -94,7 +95,7 @@ def _sync_member_perms(membership):
             remove_perm(perm, membership.user, membership.organisation)
 
 
-def organisation_create(*, actor, legal_name, country, registration_number, org_type, acronym="", admin=None):
+def organisation_create(*, actor, legal_name, country, registration_number, org_type, acronym="", admin=None, org_id_scheme=""):
     """Register an organisation; `admin`, if given, becomes its first organisation administrator."""
     with transaction.atomic():
         if Organisation.objects.filter(country=country, registration_number=registration_number).exists():
@@ -109,6 +110,7 @@ def organisation_create(*, actor, legal_name, country, registration_number, org_
             country=country,
             registration_number=registration_number,
             org_type=org_type,
+            org_id_scheme=org_id_scheme,
         )
         audit_record(actor=actor, verb="organisation.create", target=org)
         if admin is not None:
@@ -278,7 +280,7 @@ def _mark_verified(user, *, actor, via):
 # --- Organisation profile and bank details ---------------------------------------------------------------------
 
 PROFILE_FIELDS = (
-    "legal_name", "acronym", "country", "registration_number", "registry", "org_type", "year_founded",
+    "legal_name", "acronym", "country", "registration_number", "registry", "org_id_scheme", "org_type", "year_founded",
     "annual_budget", "mission", "address", "website", "contact_name", "contact_email", "contact_phone",
 )
 REQUIRED_PROFILE_FIELDS = ("legal_name", "country", "registration_number", "org_type")
@@ -323,6 +325,12 @@ def _clean_profile_value(name, value):
     value = str(value or "").strip()
     if name == "org_type" and value not in OrganisationType.values:
         raise DomainError(_("Choose an organisation type from the list."), field=name, code="invalid")
+    if name == "org_id_scheme" and value:
+        value = value.upper()
+        try:
+            Organisation._meta.get_field(name).run_validators(value)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], field=name, code="invalid") from None
     if name == "contact_email":
         value = value.lower()
     if name not in MULTILINE_PROFILE_FIELDS:

@@ -57,9 +57,10 @@ ACCOUNTS = [
     ("cso2@demo.test", "Youssef Alaoui", [R.APPLICANT]),
 ]
 
-# Fictional organisations; registration numbers follow the org-id style used in open-data exports.
+# Fictional organisations. Safe Journeys Nepal's number is on the Social Welfare Council's list (org-id.guide
+# NP-SWC), so the open-data exports identify it as NP-SWC-27481.
 CSOS = [
-    ("cso1@demo.test", "Safe Journeys Nepal", "SJN", "NP", "SWC-27481", OrganisationType.PARTNER_COUNTRY_NGO),
+    ("cso1@demo.test", "Safe Journeys Nepal", "SJN", "NP", "27481", OrganisationType.PARTNER_COUNTRY_NGO),
     ("cso2@demo.test", "Atlas Migrant Aid", "AMA", "MA", "RC-118204", OrganisationType.NATIONAL_NGO),
 ]
 
@@ -99,6 +100,7 @@ def seed(*, password, stdout=None):
                 organisation_create(
                     actor=admin, legal_name=legal_name, acronym=acronym, country=country,
                     registration_number=reg_no, org_type=org_type, admin=users[email],
+                    org_id_scheme="NP-SWC" if country == "NP" else "",
                 )
                 say(f"created organisation {legal_name}")
 
@@ -122,6 +124,11 @@ def seed(*, password, stdout=None):
                 short_name="GLO.ACT",
                 donor="European Union",
                 agency="United Nations Office on Drugs and Crime (UNODC)",
+                # IATI's identifiers of UNODC (OECD DAC channel 41128) and of the European Commission; the 360Giving
+                # prefix is the demo's own (360Giving issues real ones to publishers).
+                agency_iati_ref="XM-DAC-41128",
+                donor_iati_ref="XI-IATI-EC_INTPA",
+                giving_prefix="360G-gloact-demo",
                 description=(
                     "A joint initiative of the European Union and UNODC, implemented with IOM and UNICEF in 13 "
                     "countries, to prevent and address trafficking in persons and the smuggling of migrants."

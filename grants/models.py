@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,26 @@ def _eur_only(field):
 class FxBasis(models.TextChoices):
     MONTHLY = "monthly", _("The rate of the month of the expenditure")
     AVERAGE = "average", _("The average of the monthly rates over the reporting period")
+
+
+class IatiOrganisationType(models.TextChoices):
+    # IATI OrganisationType codes for the funding and managing organisations (a CSO's type is
+    # accounts.OrganisationType, whose values are the same codes).
+    GOVERNMENT = "10", _("Government")
+    OTHER_PUBLIC_SECTOR = "15", _("Other public sector")
+    INTERNATIONAL_NGO = "21", _("International NGO")
+    PUBLIC_PRIVATE_PARTNERSHIP = "30", _("Public-private partnership")
+    MULTILATERAL = "40", _("Multilateral")
+    FOUNDATION = "60", _("Foundation")
+    PRIVATE_SECTOR = "70", _("Private sector")
+    OTHER = "90", _("Other")
+
+
+IATI_ORG_REF = RegexValidator(
+    r"^[A-Z]{2}-[A-Za-z0-9_]+(-[A-Za-z0-9_.]+)*$",
+    _("Enter an IATI organisation identifier, e.g. XM-DAC-41128 or XI-IATI-EC_INTPA (no / & | ? or spaces)."),
+)
+DAC_SECTOR = RegexValidator(r"^[0-9]{5}$", _("Enter a five-digit DAC purpose code, e.g. 15190."))
 
 
 class Programme(models.Model):
@@ -60,6 +81,28 @@ class Programme(models.Model):
     reporting_period_months = models.PositiveSmallIntegerField(_("months per interim reporting period"), default=12)
     interim_report_days = models.PositiveSmallIntegerField(_("interim report due (days after the period)"), default=60)
     final_report_months = models.PositiveSmallIntegerField(_("final report due (months after the end date)"), default=3)
+    # Open data (opendata/): who publishes, who funds, and the 360Giving prefix of this programme's identifiers.
+    agency_iati_ref = models.CharField(
+        _("IATI identifier of the managing agency"), max_length=64, blank=True, validators=[IATI_ORG_REF],
+        help_text=_("The reporting organisation of the IATI export, e.g. XM-DAC-41128."),
+    )
+    agency_org_type = models.CharField(
+        _("managing agency's organisation type"), max_length=2, choices=IatiOrganisationType.choices,
+        default=IatiOrganisationType.MULTILATERAL,
+    )
+    donor_iati_ref = models.CharField(
+        _("IATI identifier of the donor"), max_length=64, blank=True, validators=[IATI_ORG_REF],
+        help_text=_("e.g. XI-IATI-EC_INTPA for the European Commission."),
+    )
+    donor_org_type = models.CharField(
+        _("donor's organisation type"), max_length=2, choices=IatiOrganisationType.choices,
+        default=IatiOrganisationType.MULTILATERAL,
+    )
+    giving_prefix = models.CharField(
+        _("360Giving identifier prefix"), max_length=40, blank=True,
+        validators=[RegexValidator(r"^360G-[A-Za-z0-9_-]+$", _("Enter the prefix 360Giving issued, e.g. 360G-glo-act."))],
+        help_text=_("Issued by 360Giving to the publisher; grant identifiers are this prefix followed by the grant reference."),
+    )
 
     class Meta:
         ordering = ["start_date", "code"]
@@ -196,6 +239,12 @@ class Call(models.Model):
     )
     ranking_basis = models.CharField(
         _("rank by"), max_length=12, choices=RankingBasis.choices, default=RankingBasis.RAW
+    )
+    # Open data: the OECD DAC purpose code of the grants (15190: facilitation of orderly, safe, regular and
+    # responsible migration and mobility, which covers trafficking and migrant smuggling).
+    dac_sector = models.CharField(
+        _("DAC sector code"), max_length=5, default="15190", validators=[DAC_SECTOR],
+        help_text=_("The OECD DAC five-digit purpose code published in IATI for this call's grants."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

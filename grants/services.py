@@ -11,7 +11,10 @@ from core.uploads import safe_download_name, validate_upload
 from .models import CALL_TRANSITIONS, Call, CallDocument, CallStatus, Envelope, Programme
 
 
-def programme_create(*, actor, code, name, short_name, donor, agency, start_date, end_date, envelope_amount, description=""):
+def programme_create(
+    *, actor, code, name, short_name, donor, agency, start_date, end_date, envelope_amount, description="",
+    agency_iati_ref="", donor_iati_ref="", giving_prefix="",
+):
     """A programme and its envelope, created together: a programme without an envelope cannot fund anything."""
     try:
         amount = exact_cents(envelope_amount)
@@ -25,6 +28,7 @@ def programme_create(*, actor, code, name, short_name, donor, agency, start_date
         programme = Programme.objects.create(
             code=code, name=name, short_name=short_name, donor=donor, agency=agency,
             start_date=start_date, end_date=end_date, description=description,
+            agency_iati_ref=agency_iati_ref, donor_iati_ref=donor_iati_ref, giving_prefix=giving_prefix,
         )
         envelope = Envelope.objects.create(programme=programme, amount=(amount, EUR))
         audit_record(actor=actor, verb="programme.create", target=programme, amount=amount, amount_before=0, amount_after=amount, currency=EUR)

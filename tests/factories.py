@@ -33,6 +33,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     acronym = factory.Sequence(lambda n: f"ORG{n}")
     country = "NP"
     registration_number = factory.Sequence(lambda n: f"REG-{n:05d}")
+    org_id_scheme = "NP-SWC"
     org_type = OrganisationType.NATIONAL_NGO
 
 
@@ -45,6 +46,9 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     short_name = factory.Sequence(lambda n: f"P{n}")
     donor = "European Union"
     agency = "UNODC"
+    agency_iati_ref = "XM-DAC-41128"
+    donor_iati_ref = "XI-IATI-EC_INTPA"
+    giving_prefix = factory.Sequence(lambda n: f"360G-prg{n}")
     start_date = date(2026, 1, 1)
     end_date = date(2029, 12, 31)
 

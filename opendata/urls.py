@@ -1,0 +1,1 @@
+urlpatterns: list = []  # the download pages are added with the exports
