@@ -198,8 +198,10 @@ LOGGING = {
 # access with the same functions as the pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Bearer first: DRF's 401 challenge (WWW-Authenticate) comes from the first class; it passes on requests
+        # without a bearer header, so browser sessions work as before.
         "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",

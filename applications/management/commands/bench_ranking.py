@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from applications.models import (
     ReviewStatus,
     Score,
 )
+from core.benchmark import scratch_database, time_runs
 from core.money import EUR
 from grants import ledger
 from grants.grids import grid_copy_prag_full
@@ -37,32 +37,21 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, applications, reviewers, reviews_per_application, seed, **options):
-        creation = connection.creation
-        real_name = connection.settings_dict["NAME"]
-        scratch = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        try:
-            self.stdout.write(f"scratch database on {connection.vendor}: {scratch}")
+        with scratch_database(self.stdout):
             started = time.perf_counter()
             call = self._build(applications, reviewers, reviews_per_application, random.Random(seed))
             built = time.perf_counter() - started
             scores = Score.objects.filter(review__assignment__application__call=call).count()
             self.stdout.write(f"built {applications} applications, {scores} scores in {built:.1f} s")
-            timings = {}
-            for name, run in (("aggregation (call_results)", lambda: call_results(call)), ("aggregation + ranking + award proposal", lambda: award_proposal(call))):
-                samples = []
-                for _ in range(3):
-                    t = time.perf_counter()
-                    result = run()
-                    samples.append(time.perf_counter() - t)
-                timings[name] = min(samples)
-                self.stdout.write(f"{name}: best of 3 {min(samples) * 1000:.0f} ms (runs: {', '.join(f'{s * 1000:.0f}' for s in samples)} ms)")
-            results = result[0]
+            timings = time_runs(self.stdout, (
+                ("aggregation (call_results)", lambda: call_results(call)),
+                ("aggregation + ranking + award proposal", lambda: award_proposal(call)),
+            ))
+            results, proposals, _remaining = timings["aggregation + ranking + award proposal"][2]
             self.stdout.write(
                 f"ranked {len(results.ranked)}, eliminated {len(results.eliminated)}, unreviewed {len(results.unreviewed)}; "
-                f"proposed awards {sum(1 for p in result[1] if p.outcome == 'award')}"
+                f"proposed awards {sum(1 for p in proposals if p.outcome == 'award')}"
             )
-        finally:
-            creation.destroy_test_db(real_name, verbosity=0)
 
     def _build(self, n_apps, n_reviewers, per_app, rnd):
         now = timezone.now()

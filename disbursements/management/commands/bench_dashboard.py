@@ -4,9 +4,10 @@ import random
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import connection, reset_queries, transaction
+from django.db import transaction
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
+
+from core.benchmark import scratch_database, time_runs
 
 from grants.models import Grant, Programme
 
@@ -27,11 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, grants, payments, calls, seed, **options):
-        creation = connection.creation
-        real_name = connection.settings_dict["NAME"]
-        scratch = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        try:
-            self.stdout.write(f"scratch database on {connection.vendor}: {scratch}")
+        with scratch_database(self.stdout):
             started = time.perf_counter()
             with transaction.atomic():
                 programme, reader = synthetic_programme(grants, payments, calls, random.Random(seed))
@@ -44,29 +41,14 @@ class Command(BaseCommand):
             request = RequestFactory().get("/envelope/dashboard/")
             request.user = reader
             figures = dashboard(programme)
-            runs = (
+            time_runs(self.stdout, (
                 ("dashboard selectors", lambda: dashboard(programme)),
                 ("dashboard page (view + template)", lambda: envelope_dashboard(request)),
                 ("status report PDF", lambda: status_report_pdf(dashboard(programme))),
-            )
-            for name, run in runs:
-                samples, queries = [], 0
-                for _ in range(3):
-                    reset_queries()  # the build filled the query log that DEBUG keeps; count from empty
-                    with CaptureQueriesContext(connection) as ctx:
-                        t = time.perf_counter()
-                        run()
-                        samples.append(time.perf_counter() - t)
-                    queries = len(ctx.captured_queries)
-                self.stdout.write(
-                    f"{name}: best of 3 {min(samples) * 1000:.0f} ms, {queries} queries "
-                    f"(runs: {', '.join(f'{s * 1000:.0f}' for s in samples)} ms)"
-                )
+            ))
             p = figures.position
             self.stdout.write(
                 f"envelope {p.envelope} allocated {p.allocated} committed {p.committed} disbursed {p.disbursed}; "
                 f"outstanding advances {figures.ageing.total} over {len(figures.ageing.advances)} grants "
                 f"({', '.join(f'{b.key} {b.amount}' for b in figures.ageing.buckets)})"
             )
-        finally:
-            creation.destroy_test_db(real_name, verbosity=0)

@@ -1,0 +1,235 @@
+"""The 360Giving export (data standard 1.4): a programme's grants as a JSON data package and as the standard's CSV.
+
+Which grants: every `grants.Grant` of the programme, whatever its agreement status, because the row exists from the
+award decision on and 360Giving publishes awards, not signatures: a draft agreement is an award not yet signed, and
+a grant closed, suspended or terminated after signature was still awarded (and possibly paid). The one exception is
+a draft terminated before signature: the award was withdrawn before any agreement existed, its commitment went back
+to the call and nothing can have been paid (payments need a signature), so publishing it would report giving that
+never happened.
+
+Figures: `amountAwarded` is the agreement's amount (amendments included); `amountDisbursed` is the sum of the
+payments that stand (a reversed payment counts for nothing), which equals the ledger's disbursed balance of the
+grant. Amounts are Decimal throughout and become JSON numbers only in `grants_package` (see `_json_number`).
+
+Cost: two queries however many grants: the grants with their call, organisation, country, award decision and
+latest agreement version; and the payments aggregated per grant.
+"""
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.identifiers import open_data_id
+from core.money import EUR, ZERO, format_amount, round_money
+from disbursements.models import Payment
+from grants.models import AgreementStatus, AgreementVersion, Grant
+
+from .readiness import GIVING, refusal
+
+STANDARD_VERSION = "1.4"
+
+# org-id.guide lists whose numbers 360Giving has a field for (charity and UK company registers).
+_NUMBER_FIELDS = {"GB-CHC": "charityNumber", "GB-SC": "charityNumber", "GB-NIC": "charityNumber", "GB-COH": "companyNumber"}
+
+# The CSV columns: the standard's titles (property title, then ":" and the sub-property's title for arrays of objects,
+# first item), each with the path of the value in a grant record. Titles are the standard's, so never translated.
+CSV_COLUMNS = [
+    ("Identifier", ("id",)),
+    ("Title", ("title",)),
+    ("Description", ("description",)),
+    ("Currency", ("currency",)),
+    ("Amount Awarded", ("amountAwarded",)),
+    ("Amount Disbursed", ("amountDisbursed",)),
+    ("Award Date", ("awardDate",)),
+    ("Planned Dates:Start Date", ("plannedDates", 0, "startDate")),
+    ("Planned Dates:End Date", ("plannedDates", 0, "endDate")),
+    ("Planned Dates:Duration (months)", ("plannedDates", 0, "duration")),
+    ("Recipient Org:Identifier", ("recipientOrganization", 0, "id")),
+    ("Recipient Org:Name", ("recipientOrganization", 0, "name")),
+    ("Recipient Org:Charity Number", ("recipientOrganization", 0, "charityNumber")),
+    ("Recipient Org:Company Number", ("recipientOrganization", 0, "companyNumber")),
+    ("Recipient Org:Country", ("recipientOrganization", 0, "addressCountry")),
+    ("Funding Org:Identifier", ("fundingOrganization", 0, "id")),
+    ("Funding Org:Name", ("fundingOrganization", 0, "name")),
+    ("Grant Programme:Code", ("grantProgramme", 0, "code")),
+    ("Grant Programme:Title", ("grantProgramme", 0, "title")),
+    ("Beneficiary Location:Name", ("beneficiaryLocation", 0, "name")),
+    ("Beneficiary Location:Country Code", ("beneficiaryLocation", 0, "countryCode")),
+    ("From An Open Call?", ("fromOpenCall",)),
+    ("Last Modified", ("dateModified",)),
+    ("Data Source", ("dataSource",)),
+]
+
+
+def _prefix(programme) -> str:
+    """The programme's 360Giving prefix; refused, with the download page's sentence, when it is not set."""
+    if not programme.giving_prefix:
+        raise DomainError(refusal(programme, GIVING), code="no_giving_prefix", field="giving_prefix")
+    return programme.giving_prefix
+
+
+def _grants(programme):
+    latest_version = AgreementVersion.objects.filter(grant=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    return (
+        Grant.objects.filter(call__programme=programme)
+        .exclude(status=AgreementStatus.TERMINATED, signed_on__isnull=True)
+        .select_related("call", "organisation", "country")
+        .annotate(
+            summary=F("award_decision__application__summary"),
+            decided_at=F("award_decision__decided_at"),
+            last_version_at=Subquery(latest_version),
+        )
+        .order_by("reference")
+    )
+
+
+def _payments_by_grant(programme) -> dict:
+    """{grant id: (disbursed, last payment or reversal time)}, one grouped query."""
+    rows = (
+        Payment.objects.filter(grant__call__programme=programme)
+        .order_by()  # the model's ordering would otherwise join the GROUP BY
+        .values("grant_id")
+        .annotate(
+            disbursed=Sum("amount", filter=Q(reversal_entry__isnull=True)),
+            recorded=Max("recorded_at"),
+            reversed=Max("reversal_entry__created_at"),
+        )
+    )
+    return {
+        row["grant_id"]: (round_money(row["disbursed"] or ZERO), max(t for t in (row["recorded"], row["reversed"]) if t))
+        for row in rows
+    }
+
+
+def _timestamp(moment: datetime) -> str:
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+
+
+def _organisation(organisation, prefix) -> dict:
+    record = {
+        "id": organisation.org_identifier or open_data_id(prefix, "ORG", organisation.pk),
+        "name": organisation.legal_name,
+        # ISO 3166 alpha-2: the standard leaves the field free text; a code reads the same in every language.
+        "addressCountry": organisation.country.code,
+    }
+    number_field = _NUMBER_FIELDS.get(organisation.org_id_scheme)
+    if number_field:
+        record[number_field] = organisation.registration_number
+    return record
+
+
+def _grant_record(grant, *, prefix, funder, payments, source_url) -> dict:
+    disbursed, last_payment_at = payments.get(grant.pk, (ZERO, None))
+    award_moment = grant.decided_at or grant.created_at
+    modified = max(t for t in (grant.created_at, grant.status_changed_at, grant.decided_at, grant.last_version_at,
+                               last_payment_at) if t)
+    record = {
+        "id": open_data_id(prefix, grant.reference),
+        "title": grant.title,
+        "description": grant.summary or grant.call.title,
+        "currency": EUR,
+        "amountAwarded": round_money(grant.amount),
+        "amountDisbursed": disbursed,
+        "awardDate": timezone.localdate(award_moment).isoformat(),
+        "recipientOrganization": [_organisation(grant.organisation, prefix)],
+        "fundingOrganization": [funder],
+        "grantProgramme": [{"code": grant.call.reference, "title": grant.call.title}],
+        "fromOpenCall": "Yes",  # every grant comes from a call for proposals
+        "dateModified": _timestamp(modified),
+    }
+    if grant.start_date and grant.end_date:
+        record["plannedDates"] = [{
+            "startDate": grant.start_date.isoformat(), "endDate": grant.end_date.isoformat(),
+            "duration": grant.duration_months,
+        }]
+    if grant.country:
+        record["beneficiaryLocation"] = [{"name": grant.country.name, "countryCode": grant.country.code.code}]
+    if source_url:
+        record["dataSource"] = source_url
+    return record
+
+
+def grant_records(programme, *, source_url=None) -> list[dict]:
+    """The programme's published grants as 360Giving records, amounts as Decimal. Refused (DomainError) without
+    a 360Giving prefix."""
+    prefix = _prefix(programme)
+    funder = {"id": programme.donor_iati_ref or open_data_id(prefix, "DONOR"), "name": programme.donor}
+    payments = _payments_by_grant(programme)
+    return [
+        _grant_record(grant, prefix=prefix, funder=funder, payments=payments, source_url=source_url)
+        for grant in _grants(programme)
+    ]
+
+
+def _json_number(amount: Decimal) -> int | float:
+    """An amount as a JSON number with exactly its decimal digits. Whole amounts become ints; others floats, which
+    is exact in the text: `repr(float)` is the shortest string that reads back as the same double, and every decimal
+    of at most 15 significant digits survives the round trip, so 123456.78 prints as 123456.78. Amounts here have
+    at most 14 digits (`max_digits=14` on every money field), and a payment sum never exceeds its grant."""
+    amount = round_money(amount)
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def _json_ready(value):
+    if isinstance(value, Decimal):
+        return _json_number(value)
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    return value
+
+
+def grants_package(programme, *, today=None, source_url=None) -> dict:
+    """A 360Giving data package of the programme's grants, ready for `json.dump` (amounts are JSON numbers).
+    Refused (DomainError) without a 360Giving prefix or without any grant to publish.
+
+    `today` is the issue date (default: today); `source_url`, when the package is served from a known address,
+    becomes its download URL and each grant's data source."""
+    today = today or timezone.localdate()
+    grants = grant_records(programme, source_url=source_url)
+    if not grants:  # the package schema needs at least one grant; a CSV of headers only is still a valid sheet
+        raise DomainError(_("Programme %(code)s has no awarded grant to publish yet.") % {"code": programme.code}, code="no_grants")
+    publisher = {"name": programme.agency}
+    if programme.agency_iati_ref:
+        publisher["identifier"] = programme.agency_iati_ref
+    package = {
+        "version": STANDARD_VERSION,
+        "identifier": open_data_id(programme.giving_prefix, "grants", today.isoformat()),
+        "title": _("%(programme)s: grants (360Giving)") % {"programme": programme.name},
+        "description": _("Grants awarded by %(programme)s, funded by %(donor)s, with the amounts paid so far.")
+        % {"programme": programme.name, "donor": programme.donor},
+        "issued": today.isoformat(),
+        "publisher": publisher,
+        "grants": _json_ready(grants),
+    }
+    if source_url:
+        package["downloadURL"] = source_url
+    return package
+
+
+def _cell(record, path):
+    value = record
+    for key in path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError):
+            return ""
+    return format_amount(value) if isinstance(value, Decimal) else value
+
+
+def grants_csv(programme, *, today=None, source_url=None) -> str:
+    """The same grants as `grants_package`, one row per grant under the standard's column titles (CSV_COLUMNS).
+    `today` is accepted for symmetry with the package; the CSV template has no issue date."""
+    records = grant_records(programme, source_url=source_url)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(title for title, _path in CSV_COLUMNS)
+    for record in records:
+        writer.writerow(_cell(record, path) for _title, path in CSV_COLUMNS)
+    return out.getvalue()
