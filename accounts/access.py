@@ -84,3 +84,16 @@ def can_on(user, perm, obj) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm(f"{obj._meta.app_label}.{perm}", obj)
+
+
+def may_handle_bank_details(user, organisation) -> bool:
+    """Finance officers and the organisation's administrators see and change its bank details."""
+    return has_role(user, R.FINANCE_OFFICER) or can_on(user, "change_organisation", organisation)
+
+
+def bank_details_handled_by(user, organisations):
+    """The ids of `organisations` whose bank details `user` may handle (`may_handle_bank_details` for a list)."""
+    ids = [organisation.pk for organisation in organisations]
+    if has_role(user, R.FINANCE_OFFICER):
+        return ids
+    return list(objects_for(user, "accounts.change_organisation", Organisation.objects.filter(pk__in=ids)).values_list("pk", flat=True))

@@ -10,8 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 
-from . import roles as R
-from .access import can_on, has_role, organisation_for, organisations_for
+from .access import can_on, may_handle_bank_details, organisation_for, organisations_for
 from .decorators import needs_email_verification, verified_email_required
 from .forms import (
     BankDetailsForm,
@@ -110,15 +109,11 @@ def verify_email(request, token):
 
 # --- Organisation profile and bank details ---------------------------------------------------------------------
 
-def _may_handle_bank_details(user, organisation):
-    return has_role(user, R.FINANCE_OFFICER) or can_on(user, "change_organisation", organisation)
-
-
 def _render_detail(request, organisation, *, invite_form=None, member_error=None, status=200):
     user = request.user
     can_edit = can_on(user, "change_organisation", organisation)
     can_manage = can_on(user, "manage_members", organisation)
-    can_bank = _may_handle_bank_details(user, organisation)
+    can_bank = may_handle_bank_details(user, organisation)
     bank = BankDetails.objects.filter(organisation=organisation).only("iban").first() if can_bank else None
     context = {
         "organisation": organisation,
@@ -176,7 +171,7 @@ def organisation_bank(request, pk):
     """Bank details: the organisation's administrators and finance officers only; everyone else 403 (or 404 if
     they cannot see the organisation at all)."""
     organisation = organisation_for(request.user, pk)
-    if not _may_handle_bank_details(request.user, organisation):
+    if not may_handle_bank_details(request.user, organisation):
         raise PermissionDenied
     details = BankDetails.objects.filter(organisation=organisation).first()
     form = BankDetailsForm(_posted(request), details=details)

@@ -29,17 +29,17 @@ def application_for_member(user, pk, *, edit=False):
         raise Http404 from None
 
 
+def submitted_applications():
+    """Applications that were submitted (whatever became of them since): what programme staff may read."""
+    return Application.objects.exclude(status=ApplicationStatus.DRAFT).exclude(submitted_at__isnull=True)
+
+
 def application_for_staff(user, pk):
     """A submitted (or later) application for programme staff, or 404. Staff never see drafts."""
     if not has_role(user, *R.STAFF_ROLES):
         raise Http404
     try:
-        return (
-            Application.objects.select_related(*LIST_RELATED, "submitted_by")
-            .exclude(status=ApplicationStatus.DRAFT)
-            .exclude(submitted_at__isnull=True)
-            .get(pk=pk)
-        )
+        return submitted_applications().select_related(*LIST_RELATED, "submitted_by").get(pk=pk)
     except Application.DoesNotExist:
         raise Http404 from None
 

@@ -10,14 +10,15 @@ call's dates are moved into the past, payments and signatures carry past dates).
 - Réseau Nigérien pour la Protection de l'Enfance (cso10@demo.test): 24 months, started 11 months ago;
   pre-financing paid, nothing reported yet (an ageing advance on the dashboard).
 """
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.models import User
 from applications.awards import award_decide
-from applications.models import Application
+from applications.models import Application, AwardDecision
 from applications.review_services import assignments_auto, conflict_declare, panel_set_members
 from applications.services import application_save_draft, application_start, application_submit, screening_record
 from demo.review_call import LENIENCY, _applicant, _budget, _verify, score_all
@@ -114,6 +115,10 @@ def seed_grants_call(*, programme, admin, officer, finance, password, say):
         grant.refresh_from_db()
         member = User.objects.get(email=email)
         agreement_sign(actor=officer, grant=grant, signed_on=start - timedelta(days=3), grantee_signatory=f"{member.get_full_name()}, director")
+        # The decision belongs to the call's past, like its deadline above: two weeks before the signature.
+        AwardDecision.objects.filter(pk=decision.pk).update(
+            decided_at=datetime.combine(start - timedelta(days=17), time(10, 0), tzinfo=dt_timezone.utc)
+        )
         grant.refresh_from_db()
         first = grant.tranches.get(number=1)
         payment_record(actor=finance, tranche=first, amount=first.planned_amount, value_date=start + timedelta(days=7),

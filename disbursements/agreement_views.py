@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles as R
-from accounts.access import has_role, organisations_for, require_role
+from accounts.access import has_role, require_role
 from core.errors import DomainError
 from core.money import ZERO
-from grants.access import grant_for, grants_for
+from grants.access import grant_for, grants_for, may_read_grants
 from grants.budget import summarise
 from grants.models import AgreementStatus, AgreementVersion, Call, Country, Grant, LedgerKind
 
@@ -38,9 +38,7 @@ DETAIL_RELATED = ("call__programme", "organisation", "country", "objective", "si
 
 
 def _require_reader(user):
-    """Staff and donors read every grant; a member of some organisation reads its own (404 for others); anyone
-    else (a reviewer, an applicant without an organisation) may not use these pages."""
-    if not has_role(user, *R.ENVELOPE_READERS) and not organisations_for(user).exists():
+    if not may_read_grants(user):
         raise PermissionDenied
 
 

@@ -30,3 +30,9 @@ def grant_for(user, reference, queryset=None):
 def can_report_for(user, grant) -> bool:
     """Whether `user` may write the grantee's reports: an org admin or editor of the grantee."""
     return can_on(user, "edit_applications", grant.organisation)
+
+
+def may_read_grants(user) -> bool:
+    """Whether `user` may use the grant pages at all: staff and donors read every grant, a member of some
+    organisation its own (404 for others); anyone else (a reviewer, an applicant without an organisation) not."""
+    return has_role(user, *R.ENVELOPE_READERS) or organisations_for(user).exists()

@@ -52,14 +52,19 @@ def period_rows(grants, today: date) -> list[PeriodRow]:
     ]
 
 
-def report_for(user, pk) -> Report:
-    """A report of a grant `user` may read (staff and donors: any; grantee members: their own), or 404. Staff
-    and donors never see a report that was not submitted."""
+def reports_for(user):
+    """The reports of the grants `user` may read (staff and donors: any; grantee members: their own). Staff and
+    donors never see a report that was not submitted."""
     reports = Report.objects.select_related(*REPORT_RELATED).filter(grant__in=grants_for(user))
     if has_role(user, *R.ENVELOPE_READERS):
         reports = reports.filter(submitted_at__isnull=False)
+    return reports
+
+
+def report_for(user, pk) -> Report:
+    """One report of `reports_for(user)`, or 404."""
     try:
-        return reports.get(pk=pk)
+        return reports_for(user).get(pk=pk)
     except Report.DoesNotExist:
         raise Http404 from None
 
