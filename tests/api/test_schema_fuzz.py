@@ -53,7 +53,9 @@ def finance_headers(world, finance, keep_test_connection):
 
 @schema.parametrize()
 @settings(
-    max_examples=25, deadline=None, database=None,
+    # Derandomized: CI explores the same examples on every run, so a red build is reproducible and never a roll of
+    # the dice; raise max_examples locally to explore further.
+    max_examples=25, deadline=None, database=None, derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_operation_answers_as_its_schema_says(case, finance_headers):
