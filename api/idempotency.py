@@ -49,7 +49,7 @@ def _to_json(data):
 def request_hash(request) -> str:
     """SHA-256 of the parsed body, keys sorted, so the same request sent again hashes the same."""
     data = request.data
-    if hasattr(data, "lists"):  # a form body (QueryDict): keep every value of repeated keys
+    if hasattr(data, "lists"):  # an empty body is a QueryDict in DRF: keep every value of repeated keys
         data = dict(data.lists())
     canonical = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

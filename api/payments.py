@@ -10,8 +10,8 @@ becomes a 400 with its message on its field. Both POSTs need an `Idempotency-Key
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -23,10 +23,10 @@ from disbursements.models import Payment, Tranche
 from disbursements.services import payment_record, payment_reverse
 from grants.access import grants_for
 
-from .filters import StableOrderingFilter
 from .idempotency import idempotent
 from .permissions import ReadsGrantees, role_permission
 from .serializers import ErrorSerializer
+from .views import ERRORS, ReadOnlyViewSet, documented
 
 FinanceOfficers = role_permission(R.FINANCE_OFFICER)
 
@@ -108,9 +108,8 @@ FIELD_ERRORS = OpenApiResponse(
         "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
     },
 )
-REFUSALS = {401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 # 422: the Idempotency-Key was used before for a different request.
-WRITE_RESPONSES = {400: FIELD_ERRORS, **REFUSALS, 422: ErrorSerializer}
+WRITE_RESPONSES = {400: FIELD_ERRORS, **ERRORS, 422: ErrorSerializer}
 
 
 def _refusal(exc: DomainError, serializer_class) -> ValidationError:
@@ -119,20 +118,14 @@ def _refusal(exc: DomainError, serializer_class) -> ValidationError:
     return ValidationError({field: [exc.message]})
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: PaymentSerializer(many=True), 400: FIELD_ERRORS, **REFUSALS}),
-    retrieve=extend_schema(responses={200: PaymentSerializer, **REFUSALS}),
-)
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@documented(PaymentSerializer)
+class PaymentViewSet(ReadOnlyViewSet):
     """Payments of the grants you may read. Finance officers record payments and reverse wrong ones."""
 
     serializer_class = PaymentSerializer
-    filter_backends = [filters.DjangoFilterBackend, StableOrderingFilter]
     filterset_class = PaymentFilter
     ordering_fields = ["value_date", "amount"]
     ordering = ["value_date"]
-    # Any id without a slash reaches the view, so a malformed one ("0.5") is the API's JSON 404, not the site's page.
-    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return Payment.objects.filter(grant__in=grants_for(self.request.user)).select_related("grant", "tranche")

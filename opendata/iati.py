@@ -79,7 +79,8 @@ def published_grants(programme):
 
 
 def _load(programme):
-    """The grants (call, country and organisation joined) and their records, in six queries."""
+    """The grants (call, country and organisation joined) and their records, in six queries (the envelope, read
+    for the parent budget, makes seven)."""
     grants = published_grants(programme)
     ids = grants.values("pk")  # a subquery, not a list of thousands of ids
     records = defaultdict(GrantRecords)
