@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles as R
 from accounts.models import MemberRole, Membership
+from core.formats import money_text
 from applications.models import Assignment, AssignmentStatus, ReviewStatus
 from disbursements.schedule import facts_for_many, schedule_status
 from grants.models import PAYABLE_STATUSES, Grant, GridStage
@@ -106,8 +107,8 @@ def _tranche_notices():
                     yield Notice(
                         TRANCHE_PAYABLE, f"tranche-{state.tranche.pk}:{state.payable}", user,
                         _("%(grant)s: tranche %(n)s may be paid") % {"grant": grant.reference, "n": state.tranche.number},
-                        _("Tranche %(n)s of grant %(grant)s may pay EUR %(amount)s now.")
-                        % {"n": state.tranche.number, "grant": grant.reference, "amount": f"{state.payable:,.2f}"},
+                        _("Tranche %(n)s of grant %(grant)s may pay %(amount)s now.")
+                        % {"n": state.tranche.number, "grant": grant.reference, "amount": money_text(state.payable)},
                     )
 
 
