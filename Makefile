@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install migrate seed clean
+.PHONY: run test test-fast lint install messages migrate seed clean
+
+# Translation catalogues: the .po files are the source, the .mo files are compiled here with Babel (no GNU gettext).
+PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
 
 # The virtual environment is rebuilt whenever the pinned requirements change.
 $(STAMP): requirements.txt
@@ -16,8 +20,13 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+$(MO) &: $(PO) $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py catalogues compile
+
+messages: $(MO)
+
 migrate: export DEBUG ?= 1
-migrate: install
+migrate: install messages
 	$(BIN)/python manage.py migrate --noinput
 
 seed: export DEBUG ?= 1
@@ -31,13 +40,13 @@ run: seed
 
 # The whole suite, browser tests included (they skip, saying why, where Chromium is missing).
 # DATABASE_URL=postgres://postgres@127.0.0.1:5432/csogrants runs it on PostgreSQL.
-test: lint
+test: lint messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check --quiet .
 
-test-fast: install
+test-fast: install messages
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 clean:

@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -22,6 +21,7 @@ from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from core.errors import DomainError
+from core.mail import Mail, mail_on_commit
 from core.uploads import safe_download_name, validate_upload
 
 from . import roles as R
@@ -33,10 +33,10 @@ from .models import (
     Flag,
     FlagLevel,
     FlagStatus,
-    Membership,
     MemberRole,
     Organisation,
     SanctionsEntry,
+    User,
 )
 from .sanctions import DEFAULT_THRESHOLD, Screener, normalise_name
 
@@ -352,15 +352,12 @@ def _required_text(value, *, field, message):
     return value
 
 
-def _mail_org_admins(organisation, *, subject, body):
-    """E-mail the organisation's administrators once the transaction has committed."""
-    recipients = list(
-        Membership.objects.filter(organisation=organisation, role=MemberRole.ORG_ADMIN, user__is_active=True)
-        .values_list("user__email", flat=True)
-    )
-    if recipients:
-        subject, body = str(subject), str(body)
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+def _mail_org_admins(organisation, compose):
+    """E-mail the organisation's administrators, each in their language, once the transaction has committed."""
+    admins = User.objects.filter(
+        memberships__organisation=organisation, memberships__role=MemberRole.ORG_ADMIN, is_active=True
+    ).distinct()
+    mail_on_commit(admins, compose)
 
 
 def _document_details(document):
@@ -423,15 +420,14 @@ def document_review(*, actor, document, decision, note="") -> DueDiligenceDocume
             data={**_document_details(document), "note": note},
         )
         if decision == DocumentStatus.REJECTED:
-            _mail_org_admins(
-                organisation,
-                subject=_("Due diligence: a document needs to be replaced"),
-                body=_(
+            _mail_org_admins(organisation, lambda person: Mail(
+                _("Due diligence: a document needs to be replaced"),
+                _(
                     "The programme team could not accept the %(document)s of %(organisation)s.\n\n"
                     "Their note: %(note)s\n\n"
                     "Please sign in and upload a new version on the organisation's due-diligence page."
                 ) % {"document": document.get_kind_display(), "organisation": organisation.legal_name, "note": note},
-            )
+            ))
     return document
 
 
@@ -491,12 +487,11 @@ def organisation_verify(*, actor, organisation) -> Organisation:
         organisation.verified_at, organisation.verified_by = timezone.now(), actor
         organisation.save(update_fields=["verified_at", "verified_by"])
         audit_record(actor=actor, verb="due_diligence.verify", target=organisation)
-        _mail_org_admins(
-            organisation,
-            subject=_("Due diligence: your organisation is verified"),
-            body=_("The programme team has completed the due-diligence checks of %(organisation)s and verified it.")
+        _mail_org_admins(organisation, lambda person: Mail(
+            _("Due diligence: your organisation is verified"),
+            _("The programme team has completed the due-diligence checks of %(organisation)s and verified it.")
             % {"organisation": organisation.legal_name},
-        )
+        ))
     return organisation
 
 
@@ -522,14 +517,13 @@ def _unverify(*, actor, organisation, reason, flag=None):
         data={"reason": reason, "verified_at": verified_at, "flag": flag.pk if flag else None},
     )
     # The reason may be internal (a sanctions match, say): the organisation is told only that the checks resumed.
-    _mail_org_admins(
-        organisation,
-        subject=_("Due diligence: verification withdrawn"),
-        body=_(
+    _mail_org_admins(organisation, lambda person: Mail(
+        _("Due diligence: verification withdrawn"),
+        _(
             "The programme team has withdrawn the verification of %(organisation)s while it reviews its due diligence. "
             "They will contact you if they need anything from you."
         ) % {"organisation": organisation.legal_name},
-    )
+    ))
 
 
 # --- Sanctions lists and screening -----------------------------------------------------------------------------

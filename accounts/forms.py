@@ -3,11 +3,13 @@
 They check the shape of what was typed; the rules (duplicates, IBAN check digits, the last administrator...) are
 in accounts.services, whose refusals `show_domain_error` puts on the right field.
 """
-from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from django import forms
 from django.contrib.auth import password_validation
-from django.utils.translation import get_language, to_locale
+from django.conf import settings
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import AmountField
 
 from .models import MemberRole, Organisation, User
 from .selectors import members_of
@@ -28,23 +30,6 @@ def _attrs(field, **attrs):
     return field
 
 
-class AmountField(forms.DecimalField):
-    """A euro amount typed the way the reader's language writes numbers: '120,000.50' in English, '120 000,50' in
-    French. Grouping must be where the language puts it, so '1,5' is refused in English rather than read as 15."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip():
-            locale = to_locale(get_language() or "en")
-            group = get_group_symbol(locale)
-            # People type an ordinary space where the language groups with a (narrow) no-break space.
-            text = "".join(group if ch.isspace() and group.isspace() else ch for ch in value.strip())
-            try:
-                value = parse_decimal(text, locale=locale, strict=True)
-            except NumberFormatError:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        return super().to_python(value)
-
-
 def _password_field():
     return forms.CharField(
         label=_("Password"),
@@ -52,6 +37,21 @@ def _password_field():
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 10 characters; not a common password, not only digits, not like your name or e-mail."),
     )
+
+
+class LanguageField(forms.ChoiceField):
+    """The person's language, offered in each language's own name. Left out, it is the page's language."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Language"), required=False, initial=get_language,
+            choices=[(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES],
+            help_text=_("Pages, e-mails and documents for you are in this language. You can change it later."),
+            **kwargs,
+        )
+
+    def clean(self, value):
+        return super().clean(value) or get_language() or settings.LANGUAGE_CODE
 
 
 def _check_password(form, *, email, full_name):
@@ -72,6 +72,7 @@ class SignupForm(forms.Form):
         autocomplete="email",
     )
     password = _password_field()
+    language = LanguageField()
     legal_name = _attrs(_org_field("legal_name", help_text=_("As on the registration certificate.")), autocomplete="organization")
     acronym = _org_field("acronym")
     country = _org_field("country")
@@ -87,6 +88,7 @@ class SignupForm(forms.Form):
 class InvitationSignupForm(forms.Form):
     full_name = _attrs(forms.CharField(label=_("Your full name"), max_length=200), autocomplete="name")
     password = _password_field()
+    language = LanguageField()
 
     def __init__(self, *args, email, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,6 +181,10 @@ class BankDetailsForm(forms.Form):
 class InvitationForm(forms.Form):
     email = _attrs(forms.EmailField(label=_("E-mail address")), autocomplete="off")
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.EDITOR)
+
+
+class LanguageForm(forms.Form):
+    language = LanguageField()
 
 
 class MemberForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -45,6 +46,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
     # Where the person is based: a call may keep reviewers away from applicants of their own country.
     country = CountryField(_("country"), blank=True)
+    # Pages after sign-in, and every e-mail and document made for this person, are in this language.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("Pages, e-mails and documents for you are in this language."),
+    )
     is_staff = models.BooleanField(_("can use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -2,14 +2,14 @@
 import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 from guardian.shortcuts import assign_perm, remove_perm
@@ -19,6 +19,7 @@ from moneyed.classes import CurrencyDoesNotExist, get_currency
 from audit.models import AuditEvent
 from audit.services import audit_record
 from core.errors import DomainError
+from core.mail import Address, Mail, mail_on_commit
 from core.money import EUR, MoneyValueError, exact_cents
 
 from . import roles as R
@@ -75,14 +76,34 @@ def role_revoke(*, actor, user, role):
     forget_roles(user)
 
 
-def user_create(*, actor, email, password=None, full_name="", roles=()):
+def user_create(*, actor, email, password=None, full_name="", roles=(), language=None):
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             raise DomainError(f"An account with the e-mail address {email} already exists.", code="email_taken", field="email")
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        user = User.objects.create_user(
+            email=email, password=password, full_name=full_name, language=_language(language or settings.LANGUAGE_CODE)
+        )
         audit_record(actor=actor, verb="user.create", target=user, data={"email": user.email})
         for role in roles:
             role_grant(actor=actor, user=user, role=role)
+    return user
+
+
+def _language(code):
+    if code not in dict(settings.LANGUAGES):
+        raise DomainError(_("Choose one of the languages offered."), code="invalid_language", field="language")
+    return code
+
+
+def user_set_language(*, actor, user, language) -> User:
+    """The language of a person's pages, e-mails and documents."""
+    language = _language(language)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.language != language:
+            previous, user.language = user.language, language
+            user.save(update_fields=["language"])
+            audit_record(actor=actor, verb="user.language", target=user, data={"from": previous, "to": language})
     return user
 
 
@@ -173,11 +194,10 @@ def _refuse_last_admin(organisation, membership):
 
 # --- E-mails ---------------------------------------------------------------------------------------------------
 
-def _mail_on_commit(*, to, subject, template, context):
-    """Render now (in the request's language) and send once the transaction has committed."""
-    # Names typed by users end up in the subject: a line break there would make the message unsendable.
-    subject, body = " ".join(str(subject).split()), render_to_string(template, context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+def _mail_rendered(*, to, subject, template, context):
+    """The e-mail `template` renders, with `subject` (a function of the context, so it is translated too), in the
+    language of `to` (a User or a core.mail.Address)."""
+    mail_on_commit([to], lambda person: Mail(subject(context), render_to_string(template, context)))
 
 
 # --- Self-registration and e-mail verification -----------------------------------------------------------------
@@ -186,7 +206,8 @@ VERIFICATION_RESEND_INTERVAL = timedelta(minutes=1)
 
 
 def cso_register(
-    *, actor=None, email, password, full_name, legal_name, country, registration_number, org_type, acronym="", base_url
+    *, actor=None, email, password, full_name, legal_name, country, registration_number, org_type, acronym="", base_url,
+    language=None,
 ):
     """A visitor registers themselves and their organisation: an applicant account that administers the new
     organisation, and a verification e-mail. `base_url` (scheme and host) prefixes the link in the e-mail."""
@@ -207,7 +228,9 @@ def cso_register(
                   "Ask its administrator to invite you."),
                 code="duplicate_registration", field="registration_number",
             )
-        user = user_create(actor=actor, email=email, password=password, full_name=full_name.strip(), roles=(R.APPLICANT,))
+        user = user_create(
+            actor=actor, email=email, password=password, full_name=full_name.strip(), roles=(R.APPLICANT,), language=language
+        )
         organisation = organisation_create(actor=user, admin=user, **profile)
         # A possible sanctions match becomes an open flag for an officer; the applicant is not told.
         screen_organisation(actor=user, organisation=organisation)
@@ -217,9 +240,9 @@ def cso_register(
 
 def _send_verification(*, actor, user, base_url):
     link = base_url + reverse("verify_email", args=[email_verification_token(user)])
-    _mail_on_commit(
-        to=user.email,
-        subject=_("Confirm your e-mail address"),
+    _mail_rendered(
+        to=user,
+        subject=lambda context: _("Confirm your e-mail address"),
         template="accounts/email/verify_email.txt",
         context={"user": user, "link": link},
     )
@@ -485,9 +508,10 @@ def invitation_create(*, actor, organisation, email, role, base_url):
             actor=actor, verb="invitation.create", target=org,
             data={"email": email, "role": role.value, "superseded": superseded},
         )
-        _mail_on_commit(
-            to=email,
-            subject=_("You are invited to join %(organisation)s") % {"organisation": org.legal_name},
+        existing = User.objects.filter(email__iexact=email).first()
+        _mail_rendered(
+            to=existing or Address(email, translation.get_language() or settings.LANGUAGE_CODE),
+            subject=lambda context: _("You are invited to join %(organisation)s") % {"organisation": context["organisation"].legal_name},
             template="accounts/email/invitation.txt",
             context={
                 "invitation": invitation,
@@ -555,7 +579,7 @@ def invitation_accept(*, actor, token):
     return membership
 
 
-def invitation_register(*, actor=None, token, full_name, password):
+def invitation_register(*, actor=None, token, full_name, password, language=None):
     """A visitor without an account creates one from an invitation (the invited address, counted as verified)
     and accepts it."""
     with transaction.atomic():
@@ -565,6 +589,8 @@ def invitation_register(*, actor=None, token, full_name, password):
                 _("An account with this e-mail address already exists. Sign in to accept the invitation."),
                 code="email_taken",
             )
-        user = user_create(actor=actor, email=invitation.email, password=password, full_name=full_name.strip())
+        user = user_create(
+            actor=actor, email=invitation.email, password=password, full_name=full_name.strip(), language=language
+        )
         invitation_accept(actor=user, token=token)
     return user

@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("account/", views.account, name="account"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/verify/", views.check_email, name="check_email"),
     path("accounts/verify/resend/", views.verification_resend, name="verification_resend"),
     path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),

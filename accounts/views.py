@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,6 +19,7 @@ from .forms import (
     BankDetailsForm,
     InvitationForm,
     InvitationSignupForm,
+    LanguageForm,
     MemberForm,
     MemberRoleForm,
     OrganisationProfileForm,
@@ -38,6 +42,7 @@ from .services import (
     invitation_accept,
     invitation_create,
     invitation_register,
+    user_set_language,
     invitation_revoke,
     membership_remove,
     membership_set,
@@ -305,3 +310,32 @@ def _welcome(request, invitation):
         request, _("Welcome to %(organisation)s.") % {"organisation": invitation.organisation.legal_name}
     )
     return redirect("organisation_detail", invitation.organisation_id)
+
+
+@login_required
+def account(request):
+    """The person's own account: who they are and the language of their pages, e-mails and documents."""
+    form = LanguageForm(_posted(request), initial={"language": request.user.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_set_language(actor=request.user, user=request.user, language=form.cleaned_data["language"])
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            translation.activate(form.cleaned_data["language"])
+            messages.success(request, _("Your language is saved: pages, e-mails and documents for you will use it."))
+            response = redirect("account")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax")
+            return response
+    return render(request, "accounts/account.html", {"form": form}, status=_status(form))
+
+
+@require_POST
+def set_language(request):
+    """The footer's language switcher. For a signed-in person it also changes the language saved on the account,
+    which pages, e-mails and documents follow."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_set_language(actor=request.user, user=request.user, language=language)
+    return response

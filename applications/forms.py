@@ -4,12 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP, validate_upload
+from core.forms import AmountField, LocalDecimalField
 from grants.models import BudgetHeading, GridStage
 
 from .models import Application, AwardOutcome, LogframeLevel
 
 AMOUNT_ERRORS = {
-    "invalid": _("Enter an amount in euros, using digits only (for example 12500.50)."),
     "max_decimal_places": _("Enter euros and cents, with at most two decimals."),
     "max_digits": _("This amount is too large."),
     "min_value": _("The amount cannot be negative."),
@@ -17,12 +17,7 @@ AMOUNT_ERRORS = {
 
 
 def amount_field(label, **kwargs):
-    field = forms.DecimalField(
-        label=label, required=False, min_value=Decimal("0"), max_digits=14, decimal_places=2, localize=True,
-        error_messages=AMOUNT_ERRORS, **kwargs,
-    )
-    field.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-    return field
+    return AmountField(label=label, required=False, min_value=Decimal("0"), error_messages=AMOUNT_ERRORS, **kwargs)
 
 
 class ApplicationForm(forms.ModelForm):
@@ -70,9 +65,9 @@ class BudgetLineForm(forms.Form):
     heading = forms.ChoiceField(label=_("Heading"), choices=[("", "—"), *BudgetHeading.choices], required=False)
     description = forms.CharField(label=_("Description"), max_length=255, required=False)
     unit = forms.CharField(label=_("Unit"), max_length=40, required=False, help_text=_("e.g. month, trip, person"))
-    quantity = forms.DecimalField(
-        label=_("Quantity"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2, localize=True,
-        error_messages={**AMOUNT_ERRORS, "invalid": _("Enter a number."), "min_value": _("The quantity must be more than zero.")},
+    quantity = LocalDecimalField(
+        label=_("Quantity"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+        error_messages={**AMOUNT_ERRORS, "min_value": _("The quantity must be more than zero.")},
     )
     unit_cost = amount_field(_("Unit cost (EUR)"))
 
@@ -85,8 +80,8 @@ class LogframeRowForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=[("", "—"), *LogframeLevel.choices], required=False)
     statement = forms.CharField(label=_("Result"), max_length=500, required=False)
     indicator = forms.CharField(label=_("Indicator"), max_length=500, required=False)
-    baseline = forms.DecimalField(label=_("Baseline"), required=False, max_digits=12, decimal_places=2, localize=True)
-    target = forms.DecimalField(label=_("Target"), required=False, max_digits=12, decimal_places=2, localize=True)
+    baseline = LocalDecimalField(label=_("Baseline"), required=False, max_digits=12, decimal_places=2)
+    target = LocalDecimalField(label=_("Target"), required=False, max_digits=12, decimal_places=2)
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -151,5 +146,5 @@ class AwardDecisionForm(forms.Form):
 
 
 class ModerationForm(forms.Form):
-    total = forms.DecimalField(label=_("Moderated total"), min_value=Decimal("0"), max_digits=7, decimal_places=2, localize=True)
+    total = LocalDecimalField(label=_("Moderated total"), min_value=Decimal("0"), max_digits=7, decimal_places=2)
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,6 +1,7 @@
 """The PDF copy of a submitted application (reportlab), rendered from the saved record."""
 from django.utils.translation import gettext as _
 
+from core.formats import number_text
 from core.pdf import Spacer, eur, facts, mm, para, render, styles, table, utc
 
 from grants.budget import summarise
@@ -79,7 +80,7 @@ def application_pdf(application) -> bytes:
     attachments = list(application.attachments.all())
     story.append(
         table(
-            [[para(a.title, st["cell"]), para(a.original_name, st["cell"]), para(f"{a.size:,} B", st["num"])] for a in attachments],
+            [[para(a.title, st["cell"]), para(a.original_name, st["cell"]), para(f"{number_text(a.size)} B", st["num"])] for a in attachments],
             [80 * mm, 75 * mm, 25 * mm], header=False,
         ) if attachments else para(_("None"), st["body"])
     )

@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
+from core.documents import document_language
 from core.errors import DomainError
 from grants.models import Call, CallStatus, GridStage
 
@@ -150,7 +152,10 @@ def _pdf(content, filename):
 def committee_report(request, call_pk):
     call = _call(request, call_pk)
     stage = _stage(request, call)
-    return _pdf(committee_report_pdf(call, stage), f"committee-report-{call.programme.code}-{call.reference}-{stage}.pdf")
+    language = document_language(request)
+    with translation.override(language):
+        data = committee_report_pdf(call, stage)
+    return _pdf(data, f"committee-report-{call.programme.code}-{call.reference}-{stage}-{language}.pdf")
 
 
 @login_required
@@ -159,4 +164,8 @@ def decision_letter(request, pk):
     application = _readable_application(request.user, pk)
     if not hasattr(application, "award_decision"):
         raise Http404
-    return _pdf(decision_letter_pdf(application), f"{application.reference}-decision.pdf")
+    # The letter is written to the applicant: in their language unless another is asked for.
+    language = document_language(request, default=application.submitted_by.language if application.submitted_by else None)
+    with translation.override(language):
+        data = decision_letter_pdf(application)
+    return _pdf(data, f"{application.reference}-decision-{language}.pdf")

@@ -10,16 +10,17 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import roles as R
 from audit.services import audit_record
 from core.errors import DomainError
+from core.mail import Mail, mail_on_commit
 
 from .models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel, ReviewStatus
 
@@ -115,33 +116,22 @@ def _end(*, actor, assignment, status, reason):
     )
 
 
-def _mail_on_commit(recipients, subject, body):
-    """One plain-text e-mail per recipient, sent once the transaction has committed."""
-    messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in recipients]
-
-    def send():
-        for message in messages:
-            message.send()
-
-    transaction.on_commit(send)
-
-
 def _notify_assigned(call, new_assignments):
     by_reviewer = {}
     for assignment in new_assignments:
-        by_reviewer.setdefault(assignment.reviewer.email, []).append(assignment.application)
-    for email, applications in by_reviewer.items():
-        _mail_on_commit(
-            [email],
+        by_reviewer.setdefault(assignment.reviewer, []).append(assignment.application)
+    for reviewer, applications in by_reviewer.items():
+        references = ", ".join(a.reference for a in applications)
+        mail_on_commit([reviewer], lambda person, count=len(applications), references=references: Mail(
             _("Applications to review in call %(call)s") % {"call": call.reference},
-            _(
-                "You have been asked to review %(count)s more application(s) in call %(call)s – %(title)s: %(references)s.\n\n"
-                "Sign in and open Reviews: declare for each one whether you have a conflict of interest, then score it."
-            ) % {
-                "count": len(applications), "call": call.reference, "title": call.title,
-                "references": ", ".join(a.reference for a in applications),
-            },
-        )
+            ngettext(
+                "You have been asked to review %(count)s more application in call %(call)s – %(title)s: %(references)s.",
+                "You have been asked to review %(count)s more applications in call %(call)s – %(title)s: %(references)s.",
+                count,
+            ) % {"count": count, "call": call.reference, "title": call.title, "references": references}
+            + "\n\n"
+            + _("Sign in and open Reviews: declare for each one whether you have a conflict of interest, then score it."),
+        ))
 
 
 # --- balanced choice of reviewers ------------------------------------------------------------------------------
@@ -299,15 +289,14 @@ def panel_set_members(*, actor, call, reviewers, force=False, reason="") -> Pane
                 },
             )
         if added:
-            _mail_on_commit(
-                [u.email for u in added],
+            mail_on_commit(added, lambda person: Mail(
                 _("You are on the review panel of call %(call)s") % {"call": call.reference},
                 _(
                     "You have been added to the review panel of call %(call)s – %(title)s.\n\n"
                     "Sign in and open Reviews. For each application you will first see only the applicant's name and "
                     "the title, and declare whether you have a conflict of interest."
                 ) % {"call": call.reference, "title": call.title},
-            )
+            ))
     return panel
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
+from core.formats import date_text, money_text
 from grants.budget import cap, summarise
 from grants.periods import add_months
 
@@ -18,10 +19,6 @@ class Problem:
     message: str
     section: str = ""  # "", "budget_lines" or "logframe_rows"
     row: int | None = None  # index of the row among the saved rows of that section
-
-
-def _eur(amount):
-    return f"EUR {amount:,.2f}"
 
 
 def _dates(application, call, today):
@@ -44,7 +41,7 @@ def _dates(application, call, today):
             Problem(
                 "end_date",
                 _("The action must last between %(min)s and %(max)s months; from %(start)s to %(end)s it lasts %(days)s days.")
-                % {"min": shortest, "max": longest, "start": start.isoformat(), "end": end.isoformat(), "days": (after_end - start).days},
+                % {"min": shortest, "max": longest, "start": date_text(start), "end": date_text(end), "days": (after_end - start).days},
             )
         )
     return problems
@@ -70,21 +67,21 @@ def _budget(application, call, lines):
         problems.append(Problem(
             "indirect_costs",
             _("Indirect costs may be at most %(pct)s%% of direct costs (%(cap)s); you entered %(amount)s.")
-            % {"pct": call.indirect_cap_percent.normalize(), "cap": _eur(indirect_cap), "amount": _eur(budget.indirect)},
+            % {"pct": call.indirect_cap_percent.normalize(), "cap": money_text(indirect_cap), "amount": money_text(budget.indirect)},
         ))
     contingency_cap = cap(budget.direct, call.contingency_cap_percent)
     if budget.contingency > contingency_cap:
         problems.append(Problem(
             "contingency",
             _("The contingency reserve may be at most %(pct)s%% of direct costs (%(cap)s); you entered %(amount)s.")
-            % {"pct": call.contingency_cap_percent.normalize(), "cap": _eur(contingency_cap), "amount": _eur(budget.contingency)},
+            % {"pct": call.contingency_cap_percent.normalize(), "cap": money_text(contingency_cap), "amount": money_text(budget.contingency)},
         ))
     cofinancing_floor = cap(budget.total, call.min_cofinancing_percent)
     if budget.cofinancing < cofinancing_floor:
         problems.append(Problem(
             "own_contribution",
             _("Co-financing must be at least %(pct)s%% of total costs (%(floor)s); own and third-party contributions add up to %(amount)s.")
-            % {"pct": call.min_cofinancing_percent.normalize(), "floor": _eur(cofinancing_floor), "amount": _eur(budget.cofinancing)},
+            % {"pct": call.min_cofinancing_percent.normalize(), "floor": money_text(cofinancing_floor), "amount": money_text(budget.cofinancing)},
         ))
     if budget.cofinancing > budget.total:
         problems.append(Problem("own_contribution", _("Co-financing cannot exceed the total costs of the action.")))
@@ -93,7 +90,7 @@ def _budget(application, call, lines):
         problems.append(Problem(
             "requested_amount",
             _("The amount requested (total costs less co-financing) must be between %(low)s and %(high)s; it is %(amount)s.")
-            % {"low": _eur(low), "high": _eur(high), "amount": _eur(budget.requested)},
+            % {"low": money_text(low), "high": money_text(high), "amount": money_text(budget.requested)},
         ))
     return problems
 

@@ -4,9 +4,7 @@ Only the assigned reviewer, having declared no conflict of interest, scores an e
 its call has closed. Every service checks this on the rows themselves, whatever the page in front checked already.
 """
 from dataclasses import dataclass, field
-from datetime import timezone as dt_timezone
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -17,6 +15,8 @@ from accounts import roles as R
 from accounts.access import has_role
 from audit.services import audit_record
 from core.errors import DomainError
+from core.formats import utc_text
+from core.mail import Mail, mail_on_commit
 from grants.models import Criterion, GridSection, GridStage
 
 from .models import (
@@ -146,7 +146,7 @@ def _check_scoring_open(application, now):
     if now < application.deadline:
         raise DomainError(
             _("Scoring starts when the call closes, on %(deadline)s UTC.")
-            % {"deadline": application.deadline.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M")},
+            % {"deadline": utc_text(application.deadline, zone=False)},
             code="call_open",
         )
 
@@ -302,19 +302,12 @@ def review_reopen(*, actor, review, reason) -> Review:
             actor=actor, verb="review.reopen", target=review,
             data={"application": reference, "reviewer": assignment.reviewer.email, "reason": reason},
         )
-        email = assignment.reviewer.email
-        transaction.on_commit(lambda: _send_reopened(email=email, reference=reference, reason=reason))
+        mail_on_commit([assignment.reviewer], lambda person: Mail(
+            _("Your review of %(ref)s was reopened") % {"ref": reference},
+            _(
+                "A programme officer reopened your review of application %(ref)s, so that you can change it.\n\n"
+                "Reason: %(reason)s\n\nSign in to change your scores, then submit the review again."
+            ) % {"ref": reference, "reason": reason},
+        ))
     review.assignment = assignment
     return review
-
-
-def _send_reopened(*, email, reference, reason):
-    send_mail(
-        _("Your review of %(ref)s was reopened") % {"ref": reference},
-        _(
-            "A programme officer reopened your review of application %(ref)s, so that you can change it.\n\n"
-            "Reason: %(reason)s\n\nSign in to change your scores, then submit the review again."
-        ) % {"ref": reference, "reason": reason},
-        None,
-        [email],
-    )

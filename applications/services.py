@@ -1,7 +1,6 @@
 """Services for applications: drafts, attachments, submission, withdrawal and eligibility screening."""
-from datetime import timezone as dt_timezone
+from functools import partial
 
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,6 +8,8 @@ from django.utils.translation import gettext as _
 from accounts.access import can_on
 from audit.services import audit_record
 from core.errors import DomainError
+from core.formats import utc_text
+from core.mail import Mail, mail_on_commit
 from core.uploads import validate_upload
 
 from grants.budget import summarise
@@ -194,7 +195,7 @@ def application_submit(*, actor, application, now=None) -> tuple[Application, bo
         if now >= application.deadline:
             raise DomainError(
                 _("The deadline for this call passed at %(deadline)s UTC: applications can no longer be submitted.")
-                % {"deadline": application.deadline.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S")},
+                % {"deadline": utc_text(application.deadline, zone=False)},
                 code="deadline_passed",
             )
         if not call.is_open_at(now):
@@ -215,27 +216,26 @@ def application_submit(*, actor, application, now=None) -> tuple[Application, bo
             actor=actor, verb="application.submit", target=application, amount=application.requested_amount,
             currency="EUR", data={"reference": application.reference},
         )
-        transaction.on_commit(lambda: _send_receipt(application.pk))
+        mail_on_commit([actor], partial(_receipt_mail, application.pk))
     return application, True
 
 
-def _send_receipt(application_id):
+def _receipt_mail(application_id, person):
+    """The receipt, with a PDF copy of what was submitted, both in the applicant's language."""
     from .pdf import application_pdf  # rendering is only needed once the submission has committed
 
     application = Application.objects.select_related("call", "organisation", "submitted_by").get(pk=application_id)
-    message = EmailMessage(
-        subject=_("Application %(ref)s received") % {"ref": application.reference},
-        body=_(
+    return Mail(
+        _("Application %(ref)s received") % {"ref": application.reference},
+        _(
             "Your application \"%(title)s\" to call %(call)s was received on %(when)s UTC with reference %(ref)s.\n\n"
             "A PDF copy of what you submitted is attached. You will be told the result of the eligibility check."
         ) % {
             "title": application.title, "call": application.call.reference, "ref": application.reference,
-            "when": application.submitted_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            "when": utc_text(application.submitted_at, zone=False),
         },
-        to=[application.submitted_by.email],
+        [(f"{application.reference}.pdf", application_pdf(application), "application/pdf")],
     )
-    message.attach(f"{application.reference}.pdf", application_pdf(application), "application/pdf")
-    message.send()
 
 
 def application_withdraw(*, actor, application, reason="", now=None) -> Application:
@@ -278,19 +278,18 @@ def screening_record(*, actor, application, on_time, complete, applicant_eligibl
             actor=actor, verb="application.screen", target=application,
             data={**checks, "decision": decision.value, "reason": reason, "previous": previous.decision if previous else None},
         )
-        transaction.on_commit(lambda: _send_screening_result(application.pk))
+        mail_on_commit([application.submitted_by], partial(_screening_mail, application.pk))
     return screening
 
 
-def _send_screening_result(application_id):
-    application = Application.objects.select_related("screening", "submitted_by").get(pk=application_id)
+def _screening_mail(application_id, person):
+    application = Application.objects.select_related("screening").get(pk=application_id)
     screening = application.screening
     if screening.decision == ScreeningDecision.ELIGIBLE:
         body = _("Application %(ref)s passed the administrative and eligibility check. It now goes to the evaluation panel.")
     else:
         body = _("Application %(ref)s did not pass the administrative and eligibility check.\n\nReason: %(reason)s")
-    EmailMessage(
-        subject=_("Eligibility check of application %(ref)s") % {"ref": application.reference},
-        body=body % {"ref": application.reference, "reason": screening.reason},
-        to=[application.submitted_by.email],
-    ).send()
+    return Mail(
+        _("Eligibility check of application %(ref)s") % {"ref": application.reference},
+        body % {"ref": application.reference, "reason": screening.reason},
+    )

@@ -1,4 +1,6 @@
 """Applicant pages (apply, edit, submit, withdraw, receipt) and the officer's eligibility screening."""
+from datetime import timezone as dt_timezone
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,7 +173,7 @@ def _save_and_act(request, application, form, lines, rows, attachment_form, acti
         if newly:
             messages.success(request, _("Your application was submitted. Keep its reference: %(ref)s.") % {"ref": application.reference})
         return redirect("application_receipt", pk=application.pk)
-    messages.success(request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")})
+    messages.success(request, _("Draft saved at %(time)s.") % {"time": f"{timezone.now().astimezone(dt_timezone.utc):%H:%M} UTC"})
     return redirect(f"{edit_url}?more=1#budget" if action == "add_rows" else edit_url)
 
 

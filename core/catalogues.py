@@ -34,6 +34,10 @@ KEYWORDS = {
     "npgettext_lazy": ((1, "c"), 2, 3),
 }
 COMMENT_TAGS = ("Translators:",)
+# Babel's Arabic rule puts 11–99 in the last form; this is the gettext (and Django) rule: 0, 1, 2, 3–10, 11–99, other.
+PLURAL_FORMS = {
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 && n%100<=99 ? 4 : 5);",
+}
 # %(name)s, %s, %d, %% and {name}: what must survive translation unchanged.
 PLACEHOLDER = re.compile(r"%\([^)]+\)[#0 +-]*\d*(?:\.\d+)?[sdifrx]|%[sdifr]|\{[A-Za-z_][A-Za-z0-9_]*\}")
 
@@ -89,18 +93,20 @@ def write_catalog(catalog: Catalog, language: str) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def update(language_list=None) -> dict[str, int]:
+def update(language_list=None, template: Catalog | None = None) -> dict[str, int]:
     """Merge newly marked messages into each catalogue; returns the number of entries left to translate per language.
 
     A changed source keeps its old translation marked fuzzy for the translator to check; a removed one is dropped.
     """
-    template = extract_template()
+    template = template or extract_template()
     left = {}
     for language in language_list or languages():
         if po_path(language).exists():
             catalog = read_catalog(language)
         else:
             catalog = Catalog(locale=language, domain=DOMAIN, project="CSO Grants", fuzzy=False)
+            if language in PLURAL_FORMS:
+                catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[language])]
         catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
         write_catalog(catalog, language)
         left[language] = sum(1 for message in catalog if message.id and (message.fuzzy or not _translated(message)))
@@ -118,6 +124,15 @@ def compile_all() -> list[Path]:
             write_mo(handle, catalog, use_fuzzy=False)
         written.append(mo)
     return written
+
+
+def compile_if_stale() -> list[Path]:
+    """Compile when a django.mo is missing or older than its django.po (for test runs started without make)."""
+    for po in (root() / "locale").glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            return compile_all()
+    return []
 
 
 def _translated(message) -> bool:

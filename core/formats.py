@@ -5,6 +5,8 @@ in English come from the same place (Babel's CLDR data for numbers and money, Dj
 Machine formats (CSV, JSON, IATI) use `core.money.format_amount` and ISO dates instead.
 """
 
+from datetime import timezone as dt_timezone
+
 from babel.numbers import format_currency, format_decimal
 from django.utils import formats, translation
 
@@ -40,3 +42,11 @@ def date_text(value) -> str:
 def datetime_text(value) -> str:
     """A moment in the active language's long form, in the current time zone."""
     return formats.date_format(value, "DATETIME_FORMAT") if value else ""
+
+
+def utc_text(moment, *, zone=True) -> str:
+    """A moment in UTC, as the long date of the active language and a 24-hour time: "1 février 2027, 12:00 UTC"."""
+    if not moment:
+        return ""
+    moment = moment.astimezone(dt_timezone.utc)
+    return f"{date_text(moment.date())}, {moment:%H:%M}" + (" UTC" if zone else "")

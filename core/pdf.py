@@ -1,39 +1,69 @@
 """Shared reportlab set-up for the project's documents: fonts, styles, page template and small builders.
 
-A PDF is a rendering of saved data: callers pass model instances, get bytes back, and tests read the text out.
+A PDF is a rendering of saved data: callers pass model instances, get bytes back, and tests read the text out. It is
+written in the active language (callers wrap it in `translation.override`), amounts and dates through core.formats.
+Right-to-left languages get mirrored tables, right-aligned text and Arabic shaped and ordered for display: reportlab
+draws glyphs left to right as given, so each wrapped line is reshaped (joining forms) and reordered (Unicode bidi).
 """
 import io
-import os
-from datetime import timezone as dt_timezone
+from pathlib import Path
 
+import arabic_reshaper
+from bidi import get_display
+from django.utils import translation
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
-# DejaVu covers Latin, Cyrillic and more (names and places in six languages); Helvetica is the fallback.
-_DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-_DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+from core.formats import date_text, money_text, utc_text
+
+
+# DejaVu Sans covers Latin, Cyrillic and Arabic (with its presentation forms) in one face, in regular and bold. It
+# ships with the project (core/fonts, DejaVu's free licence beside it), so documents look the same on every machine.
+FONTS = Path(__file__).resolve().parent / "fonts"
 
 
 def _fonts():
-    if os.path.exists(_DEJAVU) and os.path.exists(_DEJAVU_BOLD):
-        if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("DejaVu", _DEJAVU))
-            pdfmetrics.registerFont(TTFont("DejaVu-Bold", _DEJAVU_BOLD))
-        return "DejaVu", "DejaVu-Bold"
-    return "Helvetica", "Helvetica-Bold"
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
+    return "DejaVu", "DejaVu-Bold"
+
+
+def rtl() -> bool:
+    return translation.get_language_bidi()
+
+
+class _VisualParagraph(Paragraph):
+    """A paragraph of right-to-left text: wrapped in logical order at the width it is given, then each line shaped
+    and put in display order, so line breaks fall where a reader of Arabic expects them."""
+
+    def __init__(self, text, style, bulletText=None, frags=None, **kwargs):
+        # reportlab's split() builds the halves from frags, already in display order.
+        self._logical = None if frags is not None else arabic_reshaper.reshape(str(text))
+        super().__init__(escape(self._logical or ""), style, bulletText, frags, **kwargs)
+
+    def wrap(self, availWidth, availHeight):
+        if self._logical is not None:
+            lines = []
+            for part in self._logical.split("\n"):
+                lines.extend(simpleSplit(part, self.style.fontName, self.style.fontSize, max(availWidth, 1)) or [""])
+            Paragraph.__init__(self, "<br/>".join(escape(get_display(line, base_dir="R")) for line in lines), self.style)
+        return super().wrap(availWidth, availHeight)
 
 
 def styles():
     regular, bold = _fonts()
     base = getSampleStyleSheet()
-    return {
+    align = TA_RIGHT if rtl() else TA_LEFT
+    found = {
         "title": ParagraphStyle("title", parent=base["Title"], fontName=bold, fontSize=16, leading=20, spaceAfter=6),
         "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName=bold, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4),
         "body": ParagraphStyle("body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5),
@@ -43,22 +73,39 @@ def styles():
         "num": ParagraphStyle("num", parent=base["BodyText"], fontName=regular, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
         "num_bold": ParagraphStyle("num_bold", parent=base["BodyText"], fontName=bold, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
     }
+    for name, style in found.items():
+        if not name.startswith("num"):
+            style.alignment = align
+    return found
 
 
 def para(text, style):
     """A paragraph of user text: escaped (reportlab reads markup), line breaks kept."""
-    return Paragraph(escape(str(text if text is not None else "")).replace("\n", "<br/>"), style)
+    text = str(text if text is not None else "")
+    if rtl():
+        return _VisualParagraph(text, style)
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 def eur(amount):
-    return "" if amount is None else f"EUR {amount:,.2f}"
+    """An amount in the document's language ("10 000,00 €" in French)."""
+    return money_text(amount)
+
+
+def day(value):
+    """A date in the document's language ("1 février 2027")."""
+    return date_text(value)
 
 
 def utc(moment):
-    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+    """A moment in UTC, in the document's language, marked UTC."""
+    return utc_text(moment)
 
 
 def table(rows, widths, *, header=True, total_row=False):
+    """A grid; in a right-to-left document its columns run from the right."""
+    if rtl():
+        rows, widths = [list(reversed(row)) for row in rows], list(reversed(widths))
     t = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b8c2cc")),
@@ -88,8 +135,12 @@ def render(story, *, title, footer):
         canvas.saveState()
         canvas.setFont(regular, 7.5)
         canvas.setFillColor(colors.grey)
-        canvas.drawString(15 * mm, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"{doc.page}")
+        if rtl():
+            canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, get_display(arabic_reshaper.reshape(footer), base_dir="R"))
+            canvas.drawString(15 * mm, 10 * mm, f"{doc.page}")
+        else:
+            canvas.drawString(15 * mm, 10 * mm, footer)
+            canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"{doc.page}")
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
@@ -100,4 +151,4 @@ def render(story, *, title, footer):
     return buffer.getvalue()
 
 
-__all__ = ["Spacer", "eur", "facts", "mm", "para", "render", "styles", "table", "utc"]
+__all__ = ["Spacer", "day", "eur", "facts", "mm", "para", "render", "styles", "table", "utc"]

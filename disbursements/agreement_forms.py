@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import AmountField
+
 from applications.forms import AMOUNT_ERRORS, BudgetLineForm, RowFormSet, amount_field
 from grants.models import AGREEMENT_TRANSITIONS, AgreementStatus, Country, Grant
 
@@ -81,10 +83,7 @@ class ExtensionForm(forms.Form):
 
 
 class AmountForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("New grant amount (EUR)"), required=False, max_digits=14, decimal_places=2, localize=True,
-        error_messages=AMOUNT_ERRORS,
-    )
+    amount = AmountField(label=_("New grant amount (EUR)"), required=False, error_messages=AMOUNT_ERRORS)
     reason = reason_field()
 
 

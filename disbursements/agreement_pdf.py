@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from core.pdf import Spacer, eur, facts, mm, para, render, styles, table
+from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, table
 from grants.models import AgreementVersionKind, BudgetHeading
 
 from .models import TrancheKind
@@ -19,8 +19,7 @@ def _amount(value):
 def _day(value):
     if not value:
         return "—"
-    day = value if isinstance(value, date) else date.fromisoformat(value)
-    return f"{day.day} {day:%B %Y}"
+    return day(value if isinstance(value, date) else date.fromisoformat(value))
 
 
 def _label(choices, value):

@@ -15,11 +15,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
+from core.documents import document_language
 from core.errors import DomainError
 from core.money import ZERO
 from grants.access import grant_for, grants_for, may_read_grants
@@ -259,11 +261,13 @@ def agreement_pdf(request, reference):
     _require_reader(request.user)
     grant = grant_for(request.user, reference, queryset=_detail_queryset())
     latest = grant.versions.order_by("-number").first()
-    if latest is not None:
-        data = agreement_pdf_bytes(latest.snapshot, version=latest)
-    else:
-        data = agreement_pdf_bytes(agreements.agreement_snapshot(grant), draft=grant.is_draft)
-    return _pdf_response(data, f"{grant.reference}.pdf")
+    language = document_language(request)
+    with translation.override(language):
+        if latest is not None:
+            data = agreement_pdf_bytes(latest.snapshot, version=latest)
+        else:
+            data = agreement_pdf_bytes(agreements.agreement_snapshot(grant), draft=grant.is_draft)
+    return _pdf_response(data, f"{grant.reference}-{language}.pdf")
 
 
 @login_required
@@ -271,4 +275,7 @@ def agreement_version_pdf(request, reference, number):
     _require_reader(request.user)
     grant = grant_for(request.user, reference)
     version = get_object_or_404(AgreementVersion, grant=grant, number=number)
-    return _pdf_response(agreement_pdf_bytes(version.snapshot, version=version), f"{grant.reference}-v{number}.pdf")
+    language = document_language(request)
+    with translation.override(language):
+        data = agreement_pdf_bytes(version.snapshot, version=version)
+    return _pdf_response(data, f"{grant.reference}-v{number}-{language}.pdf")

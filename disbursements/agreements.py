@@ -16,6 +16,7 @@ from moneyed import CURRENCIES
 
 from audit.services import audit_record
 from core.errors import DomainError
+from core.formats import date_text, money_text
 from core.money import EUR, ZERO, MoneyValueError, exact_cents
 from grants import ledger
 from grants.budget import cap, summarise
@@ -43,9 +44,6 @@ UPDATE_FIELDS = (
 # Amendments change a signed agreement that is still running.
 AMENDABLE_STATUSES = {AgreementStatus.SIGNED, AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.SUSPENDED}
 
-
-def _eur(amount):
-    return f"EUR {amount:,.2f}"
 
 
 def _pct(percent):
@@ -110,14 +108,14 @@ def _check_caps(grant, lines):
     if summary.indirect > indirect_cap:
         raise DomainError(
             _("Indirect costs of %(amount)s exceed %(pct)s%% of the direct costs (at most %(cap)s).")
-            % {"amount": _eur(summary.indirect), "pct": _pct(call.indirect_cap_percent), "cap": _eur(indirect_cap)},
+            % {"amount": money_text(summary.indirect), "pct": _pct(call.indirect_cap_percent), "cap": money_text(indirect_cap)},
             code="indirect_cap", field="indirect_costs",
         )
     contingency_cap = cap(summary.direct, call.contingency_cap_percent)
     if summary.contingency > contingency_cap:
         raise DomainError(
             _("A contingency reserve of %(amount)s exceeds %(pct)s%% of the direct costs (at most %(cap)s).")
-            % {"amount": _eur(summary.contingency), "pct": _pct(call.contingency_cap_percent), "cap": _eur(contingency_cap)},
+            % {"amount": money_text(summary.contingency), "pct": _pct(call.contingency_cap_percent), "cap": money_text(contingency_cap)},
             code="contingency_cap", field="contingency",
         )
     return summary
@@ -219,14 +217,14 @@ def agreement_sign(*, actor, grant, signed_on, grantee_signatory) -> Grant:
         if committed != grant.amount:
             raise DomainError(
                 _("The agreement's amount %(amount)s differs from the %(committed)s committed in the ledger.")
-                % {"amount": _eur(grant.amount), "committed": _eur(committed)},
+                % {"amount": money_text(grant.amount), "committed": money_text(committed)},
                 code="commitment_mismatch", field="amount",
             )
         summary = _check_caps(grant, list(grant.budget_lines.all()))
         if summary.total != grant.amount + summary.cofinancing:
             raise DomainError(
                 _("The budget does not balance: total costs are %(total)s, but the grant plus co-financing is %(expected)s.")
-                % {"total": _eur(summary.total), "expected": _eur(grant.amount + summary.cofinancing)},
+                % {"total": money_text(summary.total), "expected": money_text(grant.amount + summary.cofinancing)},
                 code="budget_unbalanced", field="lines",
             )
         grant.status = AgreementStatus.SIGNED
@@ -381,7 +379,7 @@ def agreement_amend_budget(*, actor, grant, lines, indirect_costs, contingency, 
         if summary.total != old_total:
             raise DomainError(
                 _("A reallocation keeps the total costs at %(old)s; the new budget totals %(new)s.")
-                % {"old": _eur(old_total), "new": _eur(summary.total)},
+                % {"old": money_text(old_total), "new": money_text(summary.total)},
                 code="total_changed", field="lines",
             )
         grant.version += 1
@@ -403,13 +401,13 @@ def agreement_amend_extension(*, actor, grant, end_date, reason) -> AgreementVer
         _amendable(grant)
         if end_date <= grant.end_date:
             raise DomainError(
-                _("An extension needs an end date after the current one (%(d)s).") % {"d": grant.end_date.isoformat()},
+                _("An extension needs an end date after the current one (%(d)s).") % {"d": date_text(grant.end_date)},
                 code="not_later", field="end_date",
             )
         programme = grant.call.programme
         if end_date > programme.end_date:
             raise DomainError(
-                _("The programme ends on %(d)s: the grant cannot run longer.") % {"d": programme.end_date.isoformat()},
+                _("The programme ends on %(d)s: the grant cannot run longer.") % {"d": date_text(programme.end_date)},
                 code="after_programme", field="end_date",
             )
         old_end = grant.end_date
@@ -445,13 +443,13 @@ def agreement_amend_amount(*, actor, grant, amount, reason) -> AgreementVersion 
         if own < 0:
             raise DomainError(
                 _("The own contribution (%(own)s) cannot absorb an increase of %(diff)s: reallocate the budget first.")
-                % {"own": _eur(grant.own_contribution), "diff": _eur(diff)},
+                % {"own": money_text(grant.own_contribution), "diff": money_text(diff)},
                 code="own_contribution_negative", field="amount",
             )
         disbursed = ledger.balances(grant=grant).disbursed
         if amount < disbursed:
             raise DomainError(
-                _("The amount cannot go below the %(paid)s already paid.") % {"paid": _eur(disbursed)},
+                _("The amount cannot go below the %(paid)s already paid.") % {"paid": money_text(disbursed)},
                 code="below_disbursed", field="amount",
             )
         memo = f"{grant.reference} amount {grant.amount} -> {amount}"

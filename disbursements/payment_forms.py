@@ -5,18 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import EUR
+from core.forms import AmountField, LocalDecimalField
 
 CSV_MAX_BYTES = 1024 * 1024
 TWO_DECIMALS = {"max_decimal_places": _("Enter an amount with at most two decimals.")}
 
 
 def _amount_field(label, *, required=True, max_digits=14):
-    field = forms.DecimalField(
-        label=label, required=required, min_value=Decimal("0.01"), max_digits=max_digits, decimal_places=2,
-        error_messages=TWO_DECIMALS,
-    )
-    field.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-    return field
+    return AmountField(label=label, required=required, min_value=Decimal("0.01"), max_digits=max_digits, error_messages=TWO_DECIMALS)
 
 
 class QueueFilterForm(forms.Form):
@@ -37,7 +33,7 @@ class PaymentForm(forms.Form):
     local_currency = forms.CharField(
         label=_("Local currency"), max_length=3, required=False, help_text=_("Three-letter code, e.g. NPR.")
     )
-    local_rate = forms.DecimalField(
+    local_rate = LocalDecimalField(
         label=_("Rate applied (local units per EUR)"), required=False, max_digits=18, decimal_places=6,
         help_text=_("Give the amount received or the rate: the other is worked out."),
     )

@@ -3,7 +3,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BankDetails
 from accounts.selectors import masked_account
-from core.pdf import Spacer, eur, facts, mm, para, render, styles, utc
+from core.formats import money_text, number_text
+from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, utc
 
 from .payment_selectors import position_at
 
@@ -27,11 +28,11 @@ def payment_order_pdf(payment, *, full_account: bool) -> bytes:
             (_("Call"), f"{grant.call.reference} – {grant.call.title}"),
             (_("Tranche"), f"{payment.tranche.number} – {payment.tranche.get_kind_display()}"),
             (_("Amount"), eur(payment.amount)),
-            (_("Value date"), payment.value_date.isoformat()),
+            (_("Value date"), day(payment.value_date)),
             (_("Bank reference"), payment.bank_reference),
             *(
                 [(_("Received in local currency"),
-                  f"{payment.local_currency} {payment.local_amount:,.2f} (1 EUR = {payment.local_rate} {payment.local_currency})")]
+                  f"{money_text(payment.local_amount, payment.local_currency)} (1 EUR = {number_text(payment.local_rate)} {payment.local_currency})")]
                 if payment.local_currency else []
             ),
             (_("Recorded by"), f"{payment.recorded_by.get_full_name()} ({payment.recorded_by.email})"),

@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.formats import money_text
 from core.money import ZERO, exact_cents, round_money
 from grants.models import PAYABLE_STATUSES, AgreementStatus
 from grants.periods import grant_periods, months_between, reporting_periods
@@ -39,9 +40,6 @@ from .models import ApprovedExpenditure, Payment, Tranche, TrancheKind
 
 HUNDRED = Decimal(100)
 
-
-def _eur(amount):
-    return f"EUR {amount:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -257,7 +255,7 @@ def _further(state, previous, paid_before, spent, threshold, report_approved, pe
     if spent >= required:
         state.reasons.append(
             _("Approved expenditure %(spent)s reaches %(required)s (all earlier payments and %(pct)s%% of the previous one).")
-            % {"spent": _eur(spent), "required": _eur(required), "pct": f"{threshold:g}"}
+            % {"spent": money_text(spent), "required": money_text(required), "pct": f"{threshold:g}"}
         )
     else:
         unspent = max(paid_before - spent, ZERO)
@@ -265,7 +263,7 @@ def _further(state, previous, paid_before, spent, threshold, report_approved, pe
         state.reduction = tranche.planned_amount - state.due
         state.reasons.append(
             _("Reduced by the unspent %(unspent)s: approved expenditure %(spent)s is below %(required)s (all earlier payments and %(pct)s%% of the previous one).")
-            % {"unspent": _eur(unspent), "spent": _eur(spent), "required": _eur(required), "pct": f"{threshold:g}"}
+            % {"unspent": money_text(unspent), "spent": money_text(spent), "required": money_text(required), "pct": f"{threshold:g}"}
         )
     state.status = WAITING if blocked else PAYABLE
 
@@ -281,7 +279,7 @@ def _balance(state, grant, paid_before, spent, final):
         state.reduction = state.tranche.planned_amount - state.due
     state.reasons.append(
         _("Approved expenditure %(spent)s (at most the grant, %(amount)s) less %(paid)s paid on the other tranches.")
-        % {"spent": _eur(spent), "amount": _eur(grant.amount), "paid": _eur(paid_before)}
+        % {"spent": money_text(spent), "amount": money_text(grant.amount), "paid": money_text(paid_before)}
     )
     state.status = PAYABLE
 

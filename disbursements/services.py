@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from core.errors import DomainError
+from core.formats import money_text
 from core.money import EUR, MoneyValueError, exact_cents, round_money, to_decimal
 from grants import ledger
 from grants.models import AgreementStatus, Grant
@@ -26,9 +27,6 @@ from .schedule import schedule_status
 class PaymentError(DomainError):
     """A payment or reversal was refused; nothing was written."""
 
-
-def _eur(amount):
-    return f"EUR {amount:,.2f}"
 
 
 def _money(value, field):
@@ -94,7 +92,7 @@ def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_re
             reasons = " ".join(str(r) for r in state.reasons)
             raise PaymentError(
                 _("Tranche %(n)s of %(grant)s may pay at most %(payable)s now. %(reasons)s")
-                % {"n": state.tranche.number, "grant": grant.reference, "payable": _eur(state.payable), "reasons": reasons},
+                % {"n": state.tranche.number, "grant": grant.reference, "payable": money_text(state.payable), "reasons": reasons},
                 code="exceeds_tranche", field="amount",
             )
         entry = ledger.disbursement_add(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedAdminMixin
 from core.errors import DomainError
+from core.forms import AmountField
 
 from . import ledger, services
 from .forms import CallDocumentForm
@@ -15,7 +16,7 @@ from .models import Call, CallDocument, CallStatus, Country, Envelope, Grant, Le
 
 
 class ProgrammeAddForm(forms.ModelForm):
-    envelope_amount = forms.DecimalField(label=_("Envelope (EUR)"), min_value=0, max_digits=14, decimal_places=2)
+    envelope_amount = AmountField(label=_("Envelope (EUR)"), min_value=0)
 
     class Meta:
         model = Programme
@@ -57,7 +58,7 @@ class ProgrammeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 class EnvelopeForm(forms.ModelForm):
-    new_amount = forms.DecimalField(label=_("New envelope (EUR)"), max_digits=14, decimal_places=2)
+    new_amount = AmountField(label=_("New envelope (EUR)"))
     memo = forms.CharField(label=_("Reason for the change"), max_length=255)
 
     class Meta:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP, validate_upload
+from core.forms import AmountField
 
 from .models import Call, CallDocument
 from .selectors import public_call_countries, public_call_objectives
@@ -19,12 +20,9 @@ class AllocationForm(forms.Form):
         choices=[(ALLOCATE, _("Allocate from the envelope")), (RELEASE, _("Release back to the envelope"))],
         initial=ALLOCATE,
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount (EUR)"),
         min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
-        localize=True,
         error_messages={"max_decimal_places": _("Enter an amount in euros and cents, with at most two decimals.")},
     )
     memo = forms.CharField(label=_("Note for the audit trail"), max_length=255, required=False)

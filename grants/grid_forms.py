@@ -2,14 +2,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import LocalDecimalField
+
 from .grids import copy_sources
 from .models import GridStage
 
 
 def _points_field(label, help_text=""):
-    return forms.DecimalField(
-        label=label, help_text=help_text, required=False, min_value=0, max_digits=6, decimal_places=2, localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    return LocalDecimalField(
+        label=label, help_text=help_text, required=False, min_value=0, max_digits=6, decimal_places=2,
     )
 
 

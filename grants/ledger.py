@@ -23,6 +23,7 @@ from moneyed import Money
 
 from audit.services import audit_record
 from core.errors import DomainError
+from core.formats import money_text
 from core.money import EUR, ZERO, MoneyValueError, exact_cents
 
 from .models import Call, CallStatus, Envelope, Grant, LedgerEntry, LedgerKind
@@ -52,9 +53,6 @@ def balances(**filters) -> Balances:
     )
     return Balances(**{k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()})
 
-
-def _fmt(amount):
-    return f"EUR {amount:,.2f}"
 
 
 def _amount(value):
@@ -117,7 +115,7 @@ def allocation_add(*, actor, call: Call, amount, memo="") -> LedgerEntry:
         if amount > unallocated:
             raise LedgerError(
                 _("Allocating %(amount)s to call %(ref)s would exceed the envelope: only %(free)s of %(envelope)s is unallocated.")
-                % {"amount": _fmt(amount), "ref": call.reference, "free": _fmt(unallocated), "envelope": _fmt(envelope.amount.amount)},
+                % {"amount": money_text(amount), "ref": call.reference, "free": money_text(unallocated), "envelope": money_text(envelope.amount.amount)},
                 code="exceeds_envelope",
             )
         before = balances(call=call).allocated
@@ -136,7 +134,7 @@ def allocation_release(*, actor, call: Call, amount, memo="") -> LedgerEntry:
         if amount > releasable:
             raise LedgerError(
                 _("Cannot release %(amount)s from call %(ref)s: its allocation is %(allocated)s, of which %(committed)s is committed, so at most %(free)s can be released.")
-                % {"amount": _fmt(amount), "ref": call.reference, "allocated": _fmt(current.allocated), "committed": _fmt(current.committed), "free": _fmt(releasable)},
+                % {"amount": money_text(amount), "ref": call.reference, "allocated": money_text(current.allocated), "committed": money_text(current.committed), "free": money_text(releasable)},
                 code="exceeds_uncommitted_allocation",
             )
         entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.ALLOCATION, call=call, amount=-amount, memo=memo)
@@ -155,14 +153,14 @@ def commitment_add(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
         if amount > free_in_call:
             raise LedgerError(
                 _("Committing %(amount)s to %(grant)s would exceed the allocation of call %(ref)s: %(free)s of %(allocated)s is still uncommitted.")
-                % {"amount": _fmt(amount), "grant": grant.reference, "ref": call.reference, "free": _fmt(free_in_call), "allocated": _fmt(in_call.allocated)},
+                % {"amount": money_text(amount), "grant": grant.reference, "ref": call.reference, "free": money_text(free_in_call), "allocated": money_text(in_call.allocated)},
                 code="exceeds_call_allocation",
             )
         total = balances(envelope=envelope)
         if total.committed + amount > envelope.amount.amount:
             raise LedgerError(
                 _("Committing %(amount)s would exceed the envelope of %(envelope)s (%(committed)s already committed).")
-                % {"amount": _fmt(amount), "envelope": _fmt(envelope.amount.amount), "committed": _fmt(total.committed)},
+                % {"amount": money_text(amount), "envelope": money_text(envelope.amount.amount), "committed": money_text(total.committed)},
                 code="exceeds_envelope",
             )
         before = balances(grant=grant).committed
@@ -181,7 +179,7 @@ def commitment_release(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
         if amount > releasable:
             raise LedgerError(
                 _("Cannot release %(amount)s from %(grant)s: %(committed)s is committed and %(disbursed)s already disbursed, so at most %(free)s can be released.")
-                % {"amount": _fmt(amount), "grant": grant.reference, "committed": _fmt(current.committed), "disbursed": _fmt(current.disbursed), "free": _fmt(releasable)},
+                % {"amount": money_text(amount), "grant": grant.reference, "committed": money_text(current.committed), "disbursed": money_text(current.disbursed), "free": money_text(releasable)},
                 code="exceeds_undisbursed_commitment",
             )
         entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.COMMITMENT, call=grant.call, grant=grant, amount=-amount, memo=memo)
@@ -199,7 +197,7 @@ def disbursement_add(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
         if amount > payable:
             raise LedgerError(
                 _("Paying %(amount)s to %(grant)s would exceed its commitment: %(committed)s is committed and %(disbursed)s already paid, so at most %(free)s can be paid.")
-                % {"amount": _fmt(amount), "grant": grant.reference, "committed": _fmt(current.committed), "disbursed": _fmt(current.disbursed), "free": _fmt(payable)},
+                % {"amount": money_text(amount), "grant": grant.reference, "committed": money_text(current.committed), "disbursed": money_text(current.disbursed), "free": money_text(payable)},
                 code="exceeds_commitment",
             )
         entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.DISBURSEMENT, call=grant.call, grant=grant, amount=amount, memo=memo)
@@ -245,7 +243,7 @@ def envelope_resize(*, actor, envelope: Envelope, amount, memo) -> Envelope:
         if amount < allocated:
             raise LedgerError(
                 _("The envelope cannot be set to %(amount)s: %(allocated)s is already allocated to calls.")
-                % {"amount": _fmt(amount), "allocated": _fmt(allocated)},
+                % {"amount": money_text(amount), "allocated": money_text(allocated)},
                 code="below_allocated",
                 field="amount",
             )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.forms import AMOUNT_ERRORS
 from core.uploads import ALLOWED_HELP
+from core.forms import AmountField, LocalDecimalField
 from grants.models import BudgetHeading
 
 from .models import ReportVersion
@@ -44,9 +45,8 @@ class ReportForm(forms.ModelForm):
 
 class IndicatorForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput)
-    actual = forms.DecimalField(
-        label=_("Actual value"), required=False, max_digits=12, decimal_places=2, localize=True,
-        error_messages={**AMOUNT_ERRORS, "invalid": _("Enter a number.")},
+    actual = LocalDecimalField(
+        label=_("Actual value"), required=False, max_digits=12, decimal_places=2, error_messages=AMOUNT_ERRORS,
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -60,12 +60,9 @@ class ExpenditureForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for value, label in BudgetHeading.choices:
-            field = forms.DecimalField(
-                label=label, required=False, min_value=Decimal("0"), max_digits=16, decimal_places=2, localize=True,
-                error_messages={**AMOUNT_ERRORS, "invalid": _("Enter an amount using digits only (for example 12500.50).")},
+            self.fields[f"expenditure_{value}"] = AmountField(
+                label=label, required=False, min_value=Decimal("0"), max_digits=16, error_messages=AMOUNT_ERRORS,
             )
-            field.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-            self.fields[f"expenditure_{value}"] = field
 
     def amounts(self) -> dict:
         """{heading: amount or None} for reports.services.report_save."""

@@ -7,10 +7,10 @@ what makes it new, e.g. the due date, so an extension that moves the date remind
 """
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from accounts import roles as R
 from accounts.models import MemberRole, Membership
-from core.formats import money_text
 from applications.models import Assignment, AssignmentStatus, ReviewStatus
+from core.formats import date_text, money_text
+from core.mail import Mail, message_for
 from disbursements.schedule import facts_for_many, schedule_status
 from grants.models import PAYABLE_STATUSES, Grant, GridStage
 from grants.periods import grant_periods
@@ -38,8 +39,46 @@ class Notice:
     kind: str
     event_key: str
     recipient: object  # a User
-    subject: str
-    body: str
+    compose: object  # recipient -> core.mail.Mail, run in the recipient's language
+
+
+def _report_label(period):
+    return _("the final report") if period.is_final else _("interim report %(n)s") % {"n": period.number}
+
+
+def _report_due(grant, period, person):
+    label = _report_label(period)
+    return Mail(
+        _("%(grant)s: %(report)s is due on %(due)s") % {"grant": grant.reference, "report": label, "due": date_text(period.due)},
+        _("%(report)s of grant %(grant)s (%(start)s to %(end)s) is due on %(due)s.")
+        % {"report": label.capitalize(), "grant": grant.reference, "start": date_text(period.start),
+           "end": date_text(period.end), "due": date_text(period.due)},
+    )
+
+
+def _report_overdue(grant, period, person):
+    label = _report_label(period)
+    return Mail(
+        _("%(grant)s: %(report)s is overdue") % {"grant": grant.reference, "report": label},
+        _("%(report)s of grant %(grant)s was due on %(due)s and has not been submitted.")
+        % {"report": label.capitalize(), "grant": grant.reference, "due": date_text(period.due)},
+    )
+
+
+def _review_pending(assignment, person):
+    return Mail(
+        _("Review pending: %(application)s") % {"application": assignment.application},
+        _("Your review of %(application)s (call %(call)s) is waiting to be submitted.")
+        % {"application": assignment.application, "call": assignment.application.call.reference},
+    )
+
+
+def _tranche_payable(grant, state, person):
+    return Mail(
+        _("%(grant)s: tranche %(n)s may be paid") % {"grant": grant.reference, "n": state.tranche.number},
+        _("Tranche %(n)s of grant %(grant)s may pay %(amount)s now.")
+        % {"n": state.tranche.number, "grant": grant.reference, "amount": money_text(state.payable)},
+    )
 
 
 def _report_notices(today):
@@ -55,24 +94,13 @@ def _report_notices(today):
             if (grant.pk, period.number) in submitted:
                 continue
             key = f"grant-{grant.pk}:{period.key}:{period.due.isoformat()}"
-            label = _("the final report") if period.is_final else _("interim report %(n)s") % {"n": period.number}
             if today <= period.due <= today + timedelta(days=DUE_SOON_DAYS):
                 for m in members[grant.organisation_id]:
                     if m.role in WRITERS:
-                        yield Notice(
-                            REPORT_DUE, key, m.user,
-                            _("%(grant)s: %(report)s is due on %(due)s") % {"grant": grant.reference, "report": label, "due": period.due},
-                            _("%(report)s of grant %(grant)s (%(start)s to %(end)s) is due on %(due)s.")
-                            % {"report": label.capitalize(), "grant": grant.reference, "start": period.start, "end": period.end, "due": period.due},
-                        )
+                        yield Notice(REPORT_DUE, key, m.user, partial(_report_due, grant, period))
             elif period.due < today:
                 for m in members[grant.organisation_id]:
-                    yield Notice(
-                        REPORT_OVERDUE, key, m.user,
-                        _("%(grant)s: %(report)s is overdue") % {"grant": grant.reference, "report": label},
-                        _("%(report)s of grant %(grant)s was due on %(due)s and has not been submitted.")
-                        % {"report": label.capitalize(), "grant": grant.reference, "due": period.due},
-                    )
+                    yield Notice(REPORT_OVERDUE, key, m.user, partial(_report_overdue, grant, period))
 
 
 def _review_notices(now):
@@ -87,11 +115,7 @@ def _review_notices(now):
         .select_related("reviewer", "application__call")
     )
     for a in assignments:
-        yield Notice(
-            REVIEW_PENDING, f"assignment-{a.pk}", a.reviewer,
-            _("Review pending: %(application)s") % {"application": a.application},
-            _("Your review of %(application)s (call %(call)s) is waiting to be submitted.") % {"application": a.application, "call": a.application.call.reference},
-        )
+        yield Notice(REVIEW_PENDING, f"assignment-{a.pk}", a.reviewer, partial(_review_pending, a))
 
 
 def _tranche_notices():
@@ -105,10 +129,7 @@ def _tranche_notices():
             if state.payable > 0:
                 for user in finance:
                     yield Notice(
-                        TRANCHE_PAYABLE, f"tranche-{state.tranche.pk}:{state.payable}", user,
-                        _("%(grant)s: tranche %(n)s may be paid") % {"grant": grant.reference, "n": state.tranche.number},
-                        _("Tranche %(n)s of grant %(grant)s may pay %(amount)s now.")
-                        % {"n": state.tranche.number, "grant": grant.reference, "amount": money_text(state.payable)},
+                        TRANCHE_PAYABLE, f"tranche-{state.tranche.pk}:{state.payable}", user, partial(_tranche_payable, grant, state)
                     )
 
 
@@ -146,7 +167,7 @@ def _send(notice) -> bool:
     try:
         with transaction.atomic():
             Reminder.objects.create(kind=notice.kind, event_key=notice.event_key, recipient=notice.recipient)
-            EmailMessage(subject=notice.subject, body=notice.body, to=[notice.recipient.email]).send()
+            message_for(notice.recipient, notice.compose).send()
     except IntegrityError:
         return False
     return True

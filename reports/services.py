@@ -7,7 +7,6 @@ locks the grant again (the same row, already held).
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +14,10 @@ from moneyed import CURRENCIES
 
 from accounts import roles as R
 from accounts.access import has_role
-from accounts.models import Membership
 from applications.models import LogframeRow
 from audit.services import audit_record
 from core.errors import DomainError
+from core.mail import Mail, mail_on_commit
 from core.money import EUR, MoneyValueError, exact_cents, to_decimal
 from core.uploads import validate_upload
 from disbursements.fx import convert_to_eur
@@ -98,22 +97,12 @@ def _editable_version(actor, version):
     return version
 
 
-def _mail_on_commit(recipients, subject, body):
-    messages = [EmailMessage(subject=subject, body=body, to=[email]) for email in sorted(set(recipients))]
-
-    def send():
-        for message in messages:
-            message.send()
-
-    transaction.on_commit(send)
+def _officers():
+    return get_user_model().objects.filter(is_active=True, groups__name=R.PROGRAMME_OFFICER).distinct()
 
 
-def _officer_emails():
-    return get_user_model().objects.filter(is_active=True, groups__name=R.PROGRAMME_OFFICER).values_list("email", flat=True)
-
-
-def _grantee_emails(grant):
-    return Membership.objects.filter(organisation_id=grant.organisation_id, user__is_active=True).values_list("user__email", flat=True)
+def _grantees(grant):
+    return get_user_model().objects.filter(memberships__organisation_id=grant.organisation_id, is_active=True).distinct()
 
 
 def _period(grant, period_number):
@@ -348,11 +337,10 @@ def report_submit(*, actor, report) -> ReportVersion:
             data={"report": report.pk, "version": version.number, "currency": version.currency,
                   "fx_rate": str(version.fx_rate) if version.fx_rate else None, "fx_months": version.fx_months},
         )
-        _mail_on_commit(
-            _officer_emails(),
+        mail_on_commit(_officers(), lambda person: Mail(
             _("Report submitted: %(report)s") % {"report": report},
             _("%(org)s submitted %(report)s (version %(n)s) for review.") % {"org": report.grant.organisation, "report": report, "n": version.number},
-        )
+        ))
     return version
 
 
@@ -398,12 +386,11 @@ def report_request_changes(*, actor, report, comment) -> ReportVersion:
         )
         audit_record(actor=actor, verb="report.changes", target=report.grant,
                      data={"report": report.pk, "version": version.number, "comment": comment})
-        _mail_on_commit(
-            _grantee_emails(report.grant),
+        mail_on_commit(_grantees(report.grant), lambda person: Mail(
             _("Changes requested: %(report)s") % {"report": report},
             _("The programme officer asks for changes to %(report)s:\n\n%(comment)s\n\nVersion %(n)s is open for you to edit.")
             % {"report": report, "comment": comment, "n": draft.number},
-        )
+        ))
     return draft
 
 
@@ -423,10 +410,9 @@ def report_approve(*, actor, report, comment="") -> ReportVersion:
         )
         audit_record(actor=actor, verb="report.approve", target=grant, amount=version.total_eur, currency=EUR,
                      data={"report": report.pk, "version": version.number, "comment": comment})
-        _mail_on_commit(
-            _grantee_emails(grant),
+        mail_on_commit(_grantees(grant), lambda person: Mail(
             _("Report approved: %(report)s") % {"report": report},
             _("%(report)s (version %(n)s) is approved.") % {"report": report, "n": version.number}
             + (f"\n\n{comment}" if comment else ""),
-        )
+        ))
     return version

@@ -1,4 +1,6 @@
 """Report pages: the grantee's periods and report form, the officer's queue and review."""
+from datetime import timezone as dt_timezone
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,7 +141,7 @@ def _save_and_act(request, report, version, form, rows, expenditure, attachment,
         services.report_submit(actor=request.user, report=report)
         messages.success(request, _("Your report was submitted. The programme officer will review it."))
         return redirect(edit_url)
-    messages.success(request, _("Draft saved at %(time)s.") % {"time": timezone.localtime().strftime("%H:%M")})
+    messages.success(request, _("Draft saved at %(time)s.") % {"time": f"{timezone.now().astimezone(dt_timezone.utc):%H:%M} UTC"})
     return redirect(edit_url)
 
 

@@ -12,6 +12,13 @@ from accounts.services import membership_set, role_grant
 from .factories import CallFactory, EnvelopeFactory, OrganisationFactory, UserFactory
 
 
+def pytest_sessionstart(session):
+    """Pages in other languages need the compiled catalogues; `make` compiles them, a bare pytest run does here."""
+    from core.catalogues import compile_if_stale
+
+    compile_if_stale()
+
+
 def make_user(*roles, **kwargs):
     user = UserFactory(**kwargs)
     for role in roles:

@@ -47,7 +47,7 @@ def test_another_key_is_a_new_payment_that_the_tranche_checks(finance, tranche):
 
     second = post_payment(client, payment_body(tranche, amount="100000.00", reference="B"), key="k2")
 
-    assert second.status_code == 400 and "may pay at most EUR 20,000.00" in second.json()["amount"][0]
+    assert second.status_code == 400 and "may pay at most €20,000.00" in second.json()["amount"][0]
     assert Payment.objects.count() == 1 and disbursements() == 1
 
 

@@ -93,7 +93,7 @@ def test_amount_beyond_the_tranche_is_refused_on_the_amount(finance, tranche):
 
     assert response.status_code == 400
     [message] = response.json()["amount"]
-    assert "may pay at most EUR 120,000.00" in message
+    assert "may pay at most €120,000.00" in message
     assert not Payment.objects.exists()
     assert not LedgerEntry.objects.filter(kind=LedgerKind.DISBURSEMENT).exists()
 

@@ -115,9 +115,9 @@ def test_submitted_applications_are_read_only(cso_user, draft, open_call):
 @pytest.mark.parametrize(
     ("overrides", "key", "fragment"),
     [
-        ({"indirect_costs": Decimal("7000.01")}, ("", "indirect_costs", None), "at most 7% of direct costs (EUR 7,000.00)"),
-        ({"contingency": Decimal("5000.01")}, ("", "contingency", None), "at most 5% of direct costs (EUR 5,000.00)"),
-        ({"own_contribution": Decimal("5599.99")}, ("", "own_contribution", None), "at least 5% of total costs (EUR 5,600.00)"),
+        ({"indirect_costs": Decimal("7000.01")}, ("", "indirect_costs", None), "at most 7% of direct costs (€7,000.00)"),
+        ({"contingency": Decimal("5000.01")}, ("", "contingency", None), "at most 5% of direct costs (€5,000.00)"),
+        ({"own_contribution": Decimal("5599.99")}, ("", "own_contribution", None), "at least 5% of total costs (€5,600.00)"),
         ({"title": "  "}, ("", "title", None), "title"),
         ({"objective": None}, ("", "objective", None), "objective"),
         ({"women": 0, "men": None, "girls": None, "boys": None, "victims_of_trafficking": 0, "smuggled_migrants": 0}, ("", "women", None), "number of people"),
@@ -143,7 +143,7 @@ def test_dates_must_fit_the_call_duration(cso_user, draft, open_call):
 def test_requested_amount_must_be_in_the_call_range(cso_user, draft, open_call):
     small = [{"heading": "1", "description": "Staff", "unit": "month", "quantity": Decimal("1"), "unit_cost": Decimal("1000.00")}]
     _resave(draft, cso_user, open_call, lines=small, indirect_costs=Decimal("0"), contingency=Decimal("0"), own_contribution=Decimal("50"))
-    assert "between EUR 50,000.00 and EUR 300,000.00" in _problems(draft, cso_user)[("", "requested_amount", None)]
+    assert "between €50,000.00 and €300,000.00" in _problems(draft, cso_user)[("", "requested_amount", None)]
 
 
 def test_incomplete_rows_are_reported_by_row(cso_user, draft, open_call):
@@ -178,7 +178,7 @@ def test_receipt_email_carries_a_pdf_with_the_application(cso_user, draft, mailo
     name, content, mimetype = mail.attachments[0]
     assert mimetype == "application/pdf" and name == f"{application.reference}.pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    for expected in (application.reference, "Safe shelters for child victims", "EUR 106,400.00", "Case workers", "Work plan", "Children reintegrated"):
+    for expected in (application.reference, "Safe shelters for child victims", "€106,400.00", "Case workers", "Work plan", "Children reintegrated"):
         assert expected in text, expected
 
 

@@ -79,7 +79,7 @@ def test_submit_through_the_page_shows_the_receipt(editor_client, draft, open_ca
     ("overrides", "field", "message"),
     [
         ({"indirect_costs": "-5"}, "indirect_costs", "cannot be negative"),
-        ({"contingency": "lots"}, "contingency", "digits only"),
+        ({"contingency": "lots"}, "contingency", "Enter a number written like"),
         ({"own_contribution": "12.345"}, "own_contribution", "at most two decimals"),
         ({"women": "many"}, "women", "whole number"),
     ],
@@ -101,7 +101,7 @@ def test_bad_budget_line_values(editor_client, draft, open_call):
     assert response.status_code == 400
     forms = response.context["lines"].forms
     assert "more than zero" in forms[0].errors["quantity"][0]
-    assert "digits only" in forms[1].errors["unit_cost"][0]
+    assert "Enter a number written like" in forms[1].errors["unit_cost"][0]
     assert "two decimals" in forms[2].errors["unit_cost"][0]
 
 

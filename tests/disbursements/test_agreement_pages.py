@@ -94,7 +94,7 @@ def test_grantee_member_is_sent_to_the_portal_and_reads_the_pdf(client, cso_user
     login(client, cso_user)
     response = client.get(url("grant_detail", grant))
     assert response.status_code == 302 and response.url == reverse("my_grant", args=[grant.reference])
-    assert "EUR 150,000.00" in pdf_text(client.get(url("agreement_pdf", grant)))
+    assert "€150,000.00" in pdf_text(client.get(url("agreement_pdf", grant)))
     for name in ("grant_edit", "grant_sign", "grant_status"):
         assert client.post(url(name, grant), {}).status_code == 403
 
@@ -226,10 +226,10 @@ def test_draft_pdf_is_marked_and_complete(client, officer):
     login(client, officer)
     text = pdf_text(client.get(url("agreement_pdf", grant)))
     assert "DRAFT" in text
-    assert grant.reference in text and "EUR 150,000.00" in text
+    assert grant.reference in text and "€150,000.00" in text
     assert "Annex I" in text and "Annex II" in text
     assert "Staff" in text  # a budget line
-    assert "EUR 120,000.00" in text  # the proposed pre-financing tranche
+    assert "€120,000.00" in text  # the proposed pre-financing tranche
 
 
 def test_version_pdfs_render_each_snapshot(client, officer):
@@ -239,7 +239,7 @@ def test_version_pdfs_render_each_snapshot(client, officer):
     login(client, officer)
     first = pdf_text(client.get(url("agreement_version_pdf", grant, 1)))
     assert "Version 1" in first and "31 December 2026" in first and "DRAFT" not in first
-    assert "A. Director" in first and "EUR 30,000.00" in first  # the balance tranche
+    assert "A. Director" in first and "€30,000.00" in first  # the balance tranche
     second = pdf_text(client.get(url("agreement_version_pdf", grant, 2)))
     assert "30 June 2027" in second and "Delays." in second
     current = pdf_text(client.get(url("agreement_pdf", grant)))

@@ -156,7 +156,7 @@ def test_sign_refuses_unbalanced_budget_showing_both_figures(officer):
     grant = awarded_grant()
     agreement_update(actor=officer, grant=grant, data={}, lines=[line(cost="140000.00")])
     error = refused("budget_unbalanced", "lines", sign, grant=grant, officer=officer)
-    assert "EUR 140,000.00" in error.message and "EUR 150,000.00" in error.message
+    assert "€140,000.00" in error.message and "€150,000.00" in error.message
     assert not Tranche.objects.filter(grant=grant).exists()
 
 
@@ -164,7 +164,7 @@ def test_sign_refuses_when_amount_differs_from_commitment(officer):
     grant = awarded_grant()
     ledger.commitment_release(actor=None, grant=grant, amount=D("1000.00"))
     error = refused("commitment_mismatch", "amount", sign, grant=grant, officer=officer)
-    assert "EUR 149,000.00" in error.message
+    assert "€149,000.00" in error.message
 
 
 def test_sign_refuses_zero_amount(officer, call):
@@ -289,7 +289,7 @@ def test_budget_reallocation_refusals(officer):
     grant = signed_grant()
     error = refused("total_changed", "lines", agreement_amend_budget, actor=officer, grant=grant,
                     lines=[line(cost="151000.00")], indirect_costs=0, contingency=0, reason="More.")
-    assert "EUR 150,000.00" in error.message and "EUR 151,000.00" in error.message
+    assert "€150,000.00" in error.message and "€151,000.00" in error.message
     refused("indirect_cap", "indirect_costs", agreement_amend_budget, actor=officer, grant=grant,
             lines=[line(cost="130000.00")], indirect_costs=D("20000.00"), contingency=0, reason="Overheads.")
     refused("reason_required", "reason", agreement_amend_budget, actor=officer, grant=grant,
@@ -344,7 +344,7 @@ def test_amount_increase_refused_when_the_call_allocation_is_short(officer):
     sign(grant, officer)
     error = refused("exceeds_call_allocation", "amount", agreement_amend_amount, actor=officer, grant=grant,
                     amount=D("155000.00"), reason="More work.")
-    assert "EUR 5,000.00" in error.message
+    assert "€5,000.00" in error.message
     grant.refresh_from_db()
     assert (grant.amount, grant.own_contribution, grant.version) == (D("150000.00"), D("10000.00"), 1)
     assert committed(grant) == D("150000.00")

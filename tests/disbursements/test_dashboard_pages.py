@@ -119,7 +119,7 @@ def test_pdf_status_report_has_the_figures(client, programme, paid, donor):
     text = " ".join(page.extract_text() for page in reader.pages)
     assert f"{programme.short_name}: envelope status report" in text
     assert "Report date:" in text and programme.donor in text
-    for figure in ("EUR 1,000,000.00", "EUR 100,000.00", "EUR 80,000.00", "EUR 900,000.00", "EUR 50,000.00"):
+    for figure in ("€1,000,000.00", "€100,000.00", "€80,000.00", "€900,000.00", "€50,000.00"):
         assert figure in text, figure
     for heading in ("By call", "By country", "By objective", "Disbursements by month", "Outstanding advances by age"):
         assert heading in text, heading

@@ -210,7 +210,7 @@ def test_finance_records_a_payment(client, finance, first, grant):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"amount": "120000.01"}, "amount", "may pay at most EUR 120,000.00"),
+        ({"amount": "120000.01"}, "amount", "may pay at most €120,000.00"),
         ({"amount": "12.345"}, "amount", "at most two decimals"),
         ({"amount": "abc"}, "amount", "Enter a number"),
         ({"value_date": "2099-01-01"}, "value_date", "cannot be in the future"),
@@ -250,7 +250,7 @@ def test_tranche_that_cannot_pay_shows_why(client, finance, grant):
     assert "Waits for the approved final report." in response.content.decode()
     response = client.post(f"/payments/new/{balance.pk}/", form_data(amount="1.00"))
     assert response.status_code == 400
-    assert "may pay at most EUR 0.00" in response.context["form"].errors["amount"][0]
+    assert "may pay at most €0.00" in response.context["form"].errors["amount"][0]
 
 
 # Detail and reversal --------------------------------------------------------------------------------------
@@ -298,11 +298,11 @@ def test_payment_order_for_finance_names_the_full_account(client, finance, payme
     payment_record(actor=finance, tranche=payment.tranche, amount="20000.00", value_date=PAID_ON, bank_reference="TRF-101")
     text = pdf_text(as_user(client, finance).get(f"/payments/{payment.pk}/order.pdf"))
     for expected in (programme.name, grant.reference, grant.organisation.legal_name, "Friends of the Valley Trust",
-                     IBAN, "VALLGB2L", "EUR 100,000.00", "2026-02-02", "TRF-100", finance.email,
-                     "Pre-financing", "EUR 150,000.00", "EUR 50,000.00"):
+                     IBAN, "VALLGB2L", "€100,000.00", "2 February 2026", "TRF-100", finance.email,
+                     "Pre-financing", "€150,000.00", "€50,000.00"):
         assert expected in text, expected
     # The position is the one just after this payment, not after the later one.
-    assert "EUR 120,000.00" not in text.split("position")[-1]
+    assert "€120,000.00" not in text.split("position")[-1]
 
 
 def test_payment_order_for_an_officer_masks_the_account(client, officer, payment, bank):

@@ -98,7 +98,7 @@ def test_duplicate_bank_reference_is_refused_until_the_first_is_reversed(first, 
 def test_more_than_the_tranche_is_refused_with_its_reasons(first, finance):
     exc = refused("exceeds_tranche", first, finance, amount="120000.01")
     assert exc.field == "amount"
-    assert "may pay at most EUR 120,000.00" in exc.message and "Pre-financing, payable on signature." in exc.message
+    assert "may pay at most €120,000.00" in exc.message and "Pre-financing, payable on signature." in exc.message
 
 
 def test_balance_tranche_waits_for_the_final_report(grant, finance):
@@ -109,7 +109,7 @@ def test_balance_tranche_waits_for_the_final_report(grant, finance):
 def test_more_than_the_grant_commitment_is_refused_by_the_ledger(first, grant, finance):
     ledger.commitment_release(actor=None, grant=grant, amount="40000.00")  # 110,000 left committed
     exc = refused("exceeds_commitment", first, finance)
-    assert "would exceed its commitment" in exc.message and "at most EUR 110,000.00" in exc.message
+    assert "would exceed its commitment" in exc.message and "at most €110,000.00" in exc.message
     assert pay(first, finance, amount="110000.00").amount == D("110000.00")
 
 

@@ -52,7 +52,7 @@ def test_rounding_last_tranche_takes_the_remainder():
 
 
 def test_uneven_last_period_and_odd_cents():
-    # EUR 200,000.01 over 30 months: periods of 12, 12 and 6 months -> 80,000.00, 80,000.00, 40,000.00; the cap,
+    # €200,000.01 over 30 months: periods of 12, 12 and 6 months -> 80,000.00, 80,000.00, 40,000.00; the cap,
     # 90% = 180,000.009 rounded down to 180,000.00, cuts the third to 20,000.00; the balance takes 20,000.01.
     tranches = plan(amount=D("200000.01"), start_date=date(2026, 1, 1), end_date=date(2028, 6, 30), programme=ProgrammeFactory())
     assert amounts(tranches) == [D("80000.00"), D("80000.00"), D("20000.00"), D("20000.01")]
@@ -105,7 +105,7 @@ def test_further_tranche_reduced_by_unspent_amount_under_70_percent(finance):
     state = schedule_status(grant)[1]
     assert state.status == PAYABLE
     assert state.payable == D("60000.00") and state.reduction == D("40000.00")
-    assert "Reduced by the unspent EUR 40,000.00" in state.reasons[-1]
+    assert "Reduced by the unspent €40,000.00" in state.reasons[-1]
     with pytest.raises(PaymentError) as refused:
         pay(grant, 2, "60000.01", finance, "T2")
     assert refused.value.field == "amount"

@@ -54,7 +54,7 @@ def test_release_more_than_uncommitted_is_refused(staff_client, programme, call)
     _post(staff_client, programme, call, amount="1000.00")
     response = _post(staff_client, programme, call, action="release", amount="1000.01")
     assert response.status_code == 400
-    assert "at most EUR 1,000.00 can be released" in response.context["allocation_form"].errors["amount"][0]
+    assert "at most €1,000.00 can be released" in response.context["allocation_form"].errors["amount"][0]
 
 
 def test_call_of_another_programme_is_not_a_choice(staff_client, programme):

@@ -156,7 +156,7 @@ def test_unknown_copy_source_is_a_400_not_a_500(client, officer, call, templates
 
 
 @pytest.mark.parametrize(("typed", "message"), [
-    ("abc", "Enter a number."),
+    ("abc", "Enter a number written like"),
     ("150", "The pass mark (150) cannot be above the grid&#x27;s total of 100 points."),
     ("-5", "Ensure this value is greater than or equal to 0."),
 ])

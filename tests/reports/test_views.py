@@ -102,7 +102,7 @@ def test_list_starts_and_continues_reports(client, grant, cso_user):
     login(client, cso_user)
     page = client.get(reverse("report_list", args=[grant.reference]))
     assert page.status_code == 200
-    assert page.content.count(b">Start<") == 2 and b"1 Mar 2027" in page.content and b"Opens 1 Jan 2028" in page.content
+    assert page.content.count(b">Start<") == 2 and b"1 March 2027" in page.content and b"Opens 1 January 2028" in page.content
     response = client.post(reverse("report_list", args=[grant.reference]), {"period": "1"})
     report = grant.reports.get()
     assert response.status_code == 302 and response["Location"] == reverse("report_edit", args=[report.pk])
