@@ -6,6 +6,7 @@ in accounts.services, whose refusals `show_domain_error` puts on the right field
 from django import forms
 from django.contrib.auth import password_validation
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +46,7 @@ class LanguageField(forms.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
             label=_("Language"), required=False, initial=get_language,
-            choices=[(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES],
+            choices=[(code, capfirst(get_language_info(code)["name_local"])) for code, _name in settings.LANGUAGES],
             help_text=_("Pages, e-mails and documents for you are in this language. You can change it later."),
             **kwargs,
         )

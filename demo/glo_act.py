@@ -17,6 +17,7 @@ from accounts.sanctions import SanctionsRow
 from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
+from demo.call_texts import seed_call_texts
 from demo.grants_demo import seed_grants_call
 from demo.review_call import seed_review_call
 from grants import ledger
@@ -178,6 +179,8 @@ def seed(*, password, stdout=None):
             grid_copy_prag_full(actor=admin, call=call)
             call = call_set_status(actor=admin, call=call, status=CallStatus.PUBLISHED)
             say("created and published call C01 with an allocation of EUR 2,000,000.00")
+
+        seed_call_texts(call=call, actor=admin, say=say)
 
         if not Application.objects.filter(call=call, organisation__registration_number="RC-118204").exists():
             _submit_demo_application(call, users["cso2@demo.test"])

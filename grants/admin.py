@@ -12,7 +12,7 @@ from core.forms import AmountField
 
 from . import ledger, services
 from .forms import CallDocumentForm
-from .models import Call, CallDocument, CallStatus, Country, Envelope, Grant, LedgerEntry, Objective, Programme
+from .models import Call, CallDocument, CallStatus, CallText, Country, Envelope, Grant, LedgerEntry, Objective, Programme
 
 
 class ProgrammeAddForm(forms.ModelForm):
@@ -108,6 +108,28 @@ class CountryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
+class CallTextForm(forms.ModelForm):
+    class Meta:
+        model = CallText
+        fields = ("language", "title", "description", "eligibility")
+
+    def clean_language(self):
+        language = self.cleaned_data["language"]
+        call = getattr(self.instance, "call", None)
+        if call is not None and call.pk and language == call.language:
+            raise forms.ValidationError(_("This is the call's main language: change the call's own title and texts instead."))
+        return language
+
+
+class CallTextInline(admin.StackedInline):
+    """The call's public texts in other languages; saved through `call_text_set` / `call_text_remove`."""
+
+    model = CallText
+    form = CallTextForm
+    extra = 0
+    fields = ("language", "title", "description", "eligibility")
+
+
 class CallDocumentInline(admin.TabularInline):
     """Documents are part of the call: whoever may change the call may add or remove them (through the services)."""
 
@@ -149,9 +171,11 @@ class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("status",)
     actions = ["publish", "close"]
     list_select_related = ("programme",)
-    inlines = [CallDocumentInline]
+    inlines = [CallTextInline, CallDocumentInline]
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is CallText:
+            return self._save_texts(request, form, formset)
         if formset.model is not CallDocument:
             return super().save_formset(request, form, formset, change)
         # Saved documents are never edited here: new rows are added and ticked rows removed, through the services.
@@ -170,6 +194,23 @@ class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
                         uploaded_file=row.cleaned_data["upload"],
                     )
                 )
+
+    def _save_texts(self, request, form, formset):
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            text = row.instance
+            if text.pk and row in formset.deleted_forms:
+                services.call_text_remove(actor=request.user, text=text)
+                formset.deleted_objects.append(text)
+            elif row.has_changed() and row not in formset.deleted_forms and row.cleaned_data:
+                try:
+                    saved = services.call_text_set(actor=request.user, call=form.instance, **{
+                        name: row.cleaned_data.get(name, "") for name in ("language", "title", "description", "eligibility")
+                    })
+                except DomainError as error:  # the call's main language changed in the same save
+                    self.message_user(request, error.message, level=messages.ERROR)
+                    continue
+                (formset.changed_objects if text.pk else formset.new_objects).append(saved)
 
     def _transition(self, request, queryset, status):
         for call in queryset:

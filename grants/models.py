@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -204,6 +205,11 @@ class Call(models.Model):
     reference = models.CharField(_("reference"), max_length=16, help_text=_("e.g. C01; unique within the programme."))
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
+    # The language of the title, description and eligibility rules above; CallText rows give them in others.
+    language = models.CharField(
+        _("main language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the title, description and eligibility rules; translations are added below."),
+    )
     objectives = models.ManyToManyField(Objective, related_name="calls", verbose_name=_("objectives"))
     countries = models.ManyToManyField(Country, related_name="calls", verbose_name=_("eligible countries"))
     opens_at = models.DateTimeField(_("opens"))
@@ -299,6 +305,24 @@ class Call(models.Model):
             raise ValidationError({"closes_at": _("The deadline must be after the opening time.")})
         if self.min_grant is not None and self.max_grant is not None and self.max_grant < self.min_grant:
             raise ValidationError({"max_grant": _("The maximum grant cannot be below the minimum grant.")})
+
+
+class CallText(models.Model):
+    """A call's public texts in another language. Visitors read their language where it exists, else the call's."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    eligibility = models.TextField(_("eligibility rules"), blank=True)
+
+    class Meta:
+        verbose_name = _("call text in another language")
+        verbose_name_plural = _("call texts in other languages")
+        constraints = [models.UniqueConstraint(fields=["call", "language"], name="call_text_one_per_language")]
+
+    def __str__(self):
+        return f"{self.call} ({self.language})"
 
 
 class CallDocument(models.Model):

@@ -7,14 +7,16 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import is_programme_staff
 from core.money import ZERO, round_money
 
 from .ledger import balances
-from .models import Call, CallDocument, CallStatus, Country, LedgerKind, Objective, Programme
+from .models import Call, CallDocument, CallStatus, CallText, Country, LedgerKind, Objective, Programme
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,35 @@ def _visible_statuses(user):
     return CallStatus.values if is_programme_staff(user) else PUBLIC_STATUSES
 
 
+@dataclass(frozen=True)
+class CallTexts:
+    """What a visitor reads of a call: in their language where the officer gave it, else in the call's own."""
+
+    title: str
+    description: str
+    eligibility: str
+    language: str  # the language these texts are in
+    fallback: bool  # True when the reader's language was not available
+
+
+def _texts_in_language():
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return Prefetch("texts", queryset=CallText.objects.filter(language=language), to_attr="texts_in_language")
+
+
+def call_texts(call) -> CallTexts:
+    """The call's public texts for the active language; reads the prefetch of `_texts_in_language` when there is one."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language != call.language:
+        found = getattr(call, "texts_in_language", None)
+        if found is None:
+            found = list(call.texts.filter(language=language))
+        if found:
+            text = found[0]
+            return CallTexts(text.title, text.description, text.eligibility, language, False)
+    return CallTexts(call.title, call.description, call.eligibility, call.language, language != call.language)
+
+
 def public_calls(*, country=None, objective=None, moment=None) -> list[tuple[CallState, list[Call]]]:
     """Published and closed calls grouped by state, non-empty groups only, in one query.
 
@@ -157,6 +188,7 @@ def public_calls(*, country=None, objective=None, moment=None) -> list[tuple[Cal
     calls = (
         Call.objects.filter(status__in=PUBLIC_STATUSES)
         .select_related("programme")
+        .prefetch_related(_texts_in_language())
         .annotate(countries_count=Count("countries", distinct=True))
         .order_by("closes_at", "programme__code", "reference")
     )
@@ -168,6 +200,7 @@ def public_calls(*, country=None, objective=None, moment=None) -> list[tuple[Cal
     groups = {state: [] for state in CallState}
     for call in calls:
         call.state = call_state(call, moment)
+        call.text = call_texts(call)
         groups[call.state].append(call)
     groups[CallState.UPCOMING].sort(key=lambda c: c.opens_at)
     groups[CallState.CLOSED].reverse()
@@ -192,12 +225,14 @@ def call_for(user, *, programme_code, reference) -> Call:
     calls = (
         Call.objects.filter(status__in=_visible_statuses(user))
         .select_related("programme")
-        .prefetch_related("objectives", "countries", "documents")
+        .prefetch_related("objectives", "countries", "documents", _texts_in_language())
     )
     try:
-        return calls.get(programme__code=programme_code, reference=reference)
+        call = calls.get(programme__code=programme_code, reference=reference)
     except Call.DoesNotExist:
         raise Http404 from None
+    call.text = call_texts(call)
+    return call
 
 
 def call_document_for(user, *, programme_code, reference, pk) -> CallDocument:
@@ -213,11 +248,16 @@ def call_document_for(user, *, programme_code, reference, pk) -> CallDocument:
         raise Http404 from None
 
 
-def open_calls(moment=None):
-    """Calls taking applications now (published, opened, deadline not passed), soonest deadline first."""
+def open_calls(moment=None) -> list[Call]:
+    """Calls taking applications now (published, opened, deadline not passed), soonest deadline first, each with
+    its texts in the reader's language (`call.text`)."""
     moment = moment or timezone.now()
-    return (
+    calls = list(
         Call.objects.filter(status=CallStatus.PUBLISHED, opens_at__lte=moment, closes_at__gt=moment)
         .select_related("programme")
+        .prefetch_related(_texts_in_language())
         .order_by("closes_at", "reference")
     )
+    for call in calls:
+        call.text = call_texts(call)
+    return calls

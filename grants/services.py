@@ -1,4 +1,5 @@
 """Services for programmes and calls. Money moves only through grants.ledger."""
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from core.errors import DomainError
 from core.money import EUR, exact_cents, MoneyValueError
 from core.uploads import safe_download_name, validate_upload
 
-from .models import CALL_TRANSITIONS, Call, CallDocument, CallStatus, Envelope, Programme
+from .models import CALL_TRANSITIONS, Call, CallDocument, CallStatus, CallText, Envelope, Programme
 
 
 def programme_create(
@@ -98,6 +99,39 @@ def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_
 
 def _document_details(document):
     return {"document": document.pk, "title": document.title, "file": document.original_name, "kind": document.kind, "size": document.size}
+
+
+def call_text_set(*, actor, call: Call, language, title, description="", eligibility="") -> CallText:
+    """Give a call's public texts in another language (or correct them)."""
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Choose one of the languages offered."), code="invalid_language", field="language")
+    if language == call.language:
+        raise DomainError(
+            _("This is the call's main language: change the call's own title and texts instead."),
+            code="main_language", field="language",
+        )
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the title in this language."), code="required", field="title")
+    fields = {"title": title[:255], "description": (description or "").strip(), "eligibility": (eligibility or "").strip()}
+    with transaction.atomic():
+        text, created = CallText.objects.select_for_update().get_or_create(call=call, language=language, defaults=fields)
+        changed = [name for name, value in fields.items() if getattr(text, name) != value]
+        if changed:
+            for name in changed:
+                setattr(text, name, fields[name])
+            text.save(update_fields=changed)
+        if created or changed:
+            audit_record(actor=actor, verb="call.text_set", target=call,
+                         data={"language": language, "fields": sorted(fields) if created else changed})
+    return text
+
+
+def call_text_remove(*, actor, text: CallText):
+    with transaction.atomic():
+        text = CallText.objects.select_for_update().select_related("call").get(pk=text.pk)
+        audit_record(actor=actor, verb="call.text_remove", target=text.call, data={"language": text.language})
+        text.delete()
 
 
 def call_document_add(*, actor, call: Call, title, uploaded_file) -> CallDocument:

@@ -1,5 +1,6 @@
 """Agreement pages: who may see and do what, form errors on their fields, the PDF's text, query counts."""
 import io
+import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -281,3 +282,39 @@ def test_grant_detail_query_count_is_constant(client, officer, finance):
     agreement_amend_extension(actor=officer, grant=grant, end_date=date(2027, 3, 31), reason="Delays.")
     many = _count(client, url("grant_detail", grant))
     assert many == few <= 10, (few, many)
+
+
+def test_agreement_pdf_in_arabic_reads_back_in_logical_order(client, officer):
+    grant = awarded_grant()
+    login(client, officer)
+    response = client.get(url("agreement_pdf", grant) + "?lang=ar")
+    assert response["Content-Disposition"].endswith(f'filename="{grant.reference}-ar.pdf"')
+    text = unicodedata.normalize("NFKC", pdf_text(response))
+    for expected in ("الملحق الأول – ميزانية المشروع", "إجمالي تكاليف المشروع", "الجهة المستفيدة من المنحة", grant.reference):
+        assert expected in text, expected
+    assert "Annex I" not in text
+
+
+@pytest.mark.parametrize("language, words", [
+    ("fr", ["Annexe I", "Coûts directs"]), ("es", ["Anexo I"]), ("ru", ["Приложение I"]), ("pt", ["Anexo I"]),
+])
+def test_agreement_pdf_in_each_language(client, officer, language, words):
+    grant = awarded_grant()
+    login(client, officer)
+    text = pdf_text(client.get(url("agreement_pdf", grant) + f"?lang={language}"))
+    for word in words:
+        assert word in text, word
+
+
+def test_agreement_pdf_language_does_not_open_access(client, cso_user):
+    grant = awarded_grant()
+    login(client, cso_user)  # a member of another organisation
+    assert client.get(url("agreement_pdf", grant) + "?lang=fr").status_code in (403, 404)
+
+
+def test_agreement_page_offers_the_pdf_in_six_languages(client, officer):
+    grant = awarded_grant()
+    login(client, officer)
+    body = client.get(url("grant_detail", grant)).content.decode()
+    for code in ("en", "fr", "es", "ru", "pt", "ar"):
+        assert f'{url("agreement_pdf", grant)}?lang={code}"' in body
