@@ -133,7 +133,7 @@ LANGUAGES = [
     ("ar", _("Arabic")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Our own date formats for English and Arabic (see config/formats/); the others are Django's.
+# Our own date formats for English, Russian and Arabic (see config/formats/); the others are Django's.
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True

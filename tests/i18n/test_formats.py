@@ -110,3 +110,8 @@ def test_parse_number_reads_whole_and_negative_numbers():
     assert parse_number("12", "fr") == Decimal("12")
     assert parse_number("-1 234,5", "fr") == Decimal("-1234.5")
     assert parse_number("  ", "en") is None
+
+
+def test_russian_date_reads_as_in_a_sentence():
+    with translation.override("ru"):
+        assert date_text(date(2027, 2, 1)) == "1 февраля 2027"

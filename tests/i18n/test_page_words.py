@@ -13,7 +13,7 @@ from django_countries import countries
 from lxml import html
 
 from accounts.models import User
-from applications.models import Application, Assignment, AssignmentStatus, ReviewStatus
+from applications.models import Assignment, AssignmentStatus, ReviewStatus
 from applications.review_services import conflict_declare
 from applications.services import application_start
 from demo.glo_act import seed
