@@ -2,7 +2,7 @@
 api.services; only their SHA-256 hash is stored, so a leaked database does not leak working tokens."""
 import hashlib
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -40,6 +40,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if "HTTP_ACCEPT_LANGUAGE" not in request.META and token.user.language:
+            # Messages in the token owner's language unless the client asks for another (Accept-Language).
+            translation.activate(token.user.language)
         return token.user, token
 
     def authenticate_header(self, request):

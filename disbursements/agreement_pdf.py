@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, table
 from grants.models import AgreementVersionKind, BudgetHeading
@@ -20,6 +21,14 @@ def _day(value):
     if not value:
         return "—"
     return day(value if isinstance(value, date) else date.fromisoformat(value))
+
+
+def _period(snapshot):
+    start, end, months = _day(snapshot["start_date"]), _day(snapshot["end_date"]), snapshot["duration_months"]
+    if not months:
+        return _("%(start)s to %(end)s") % {"start": start, "end": end}
+    return ngettext("%(start)s to %(end)s (%(months)s month)", "%(start)s to %(end)s (%(months)s months)", months) % {
+        "start": start, "end": end, "months": months}
 
 
 def _label(choices, value):
@@ -104,8 +113,7 @@ def agreement_pdf_bytes(snapshot, *, version=None, draft=False) -> bytes:
         facts([
             (_("Call for proposals"), f"{snapshot['call']['reference']} – {snapshot['call']['title']}"),
             (_("Maximum grant amount"), _amount(snapshot["amount"])),
-            (_("Implementation period"), _("%(start)s to %(end)s (%(months)s months)") % {
-                "start": _day(snapshot["start_date"]), "end": _day(snapshot["end_date"]), "months": snapshot["duration_months"] or "—"}),
+            (_("Implementation period"), _period(snapshot)),
             (_("Country"), snapshot["country"] or "—"),
             (_("Objective"), snapshot["objective"] or "—"),
             (_("Currency of the financial reports"), snapshot["reporting_currency"]),

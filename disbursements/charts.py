@@ -4,10 +4,13 @@ Each chart is drawn in a 300-unit-wide viewBox (a 360 px phone's card width) and
 colours come from classes in the stylesheet (`chart-*`), it has a <title> and <desc> for screen readers and
 text labels, and the page shows the same numbers in a table beside it.
 """
+import re
 from decimal import Decimal
 
 from django.utils.formats import date_format
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.templatetags.money import money
@@ -23,7 +26,20 @@ def _scale(value, whole, length) -> float:
     return round(float(max(Decimal(value), Decimal(0)) / Decimal(whole)) * length, 2)
 
 
+_TEXT_X = re.compile(r'<text ([^>]*?)x="(-?[\d.]+)"')
+
+
+def _mirrored(body):
+    """The chart as a right-to-left reader expects it: bars grow from the right, time runs right to left. Shapes are
+    mirrored by one transform; each label is mirrored back so it stays upright, at its mirrored place, and the
+    `direction` the page gives it turns its start and end anchors round."""
+    upright = _TEXT_X.sub(lambda m: f'<text transform="scale(-1,1)" {m.group(1)}x="-{m.group(2)}"', str(body))
+    return format_html('<g transform="matrix(-1 0 0 1 {} 0)">{}</g>', WIDTH, mark_safe(upright))  # noqa: S308 - our own markup
+
+
 def _svg(chart_id, height, title, desc, body):
+    if translation.get_language_bidi():
+        body = _mirrored(body)
     return format_html(
         '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc" '
         'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'

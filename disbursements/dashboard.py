@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import ZERO, round_money
-from grants.models import Grant, LedgerEntry, LedgerKind, Programme
+from grants.models import Grant, LedgerEntry, LedgerKind, Programme, country_name
 from grants.periods import add_months
 from grants.selectors import EnvelopePosition, envelope_position
 
@@ -172,8 +172,8 @@ def _rows(sums, key_field, label):
 
 
 def by_country(envelope) -> list[GroupRow]:
-    sums = _group_sums(envelope, "grant__country__name", "grant__country_id")
-    return _rows(sums, "grant__country_id", lambda s: s["grant__country__name"])
+    sums = _group_sums(envelope, "grant__country__name", "grant__country_id", "grant__country__code")
+    return _rows(sums, "grant__country_id", lambda s: country_name(s["grant__country__code"], s["grant__country__name"]))
 
 
 def by_objective(envelope) -> list[GroupRow]:
@@ -302,15 +302,15 @@ def _amount(value) -> str:
     return "" if value is None else f"{round_money(value):.2f}"
 
 
-EXPORT_HEADER = (
-    "section", "key", "label", "envelope", "allocated", "committed", "disbursed", "available", "outstanding",
-    "cumulative", "date",
-)
+# Machine-readable, whatever the reader's language: amounts in EUR with a dot and two decimals, dates as ISO 8601;
+# the header row says so.
+AMOUNT_COLUMNS = ("envelope", "allocated", "committed", "disbursed", "available", "outstanding", "cumulative")
+EXPORT_HEADER = ("section", "key", "label", *(f"{name}_eur" for name in AMOUNT_COLUMNS), "date_iso")
 
 
 def _export(section, key, label, **amounts):
     day = amounts.pop("date", None)
-    return [section, key, label] + [_amount(amounts.get(h)) for h in EXPORT_HEADER[3:-1]] + [day.isoformat() if day else ""]
+    return [section, key, label] + [_amount(amounts.get(name)) for name in AMOUNT_COLUMNS] + [day.isoformat() if day else ""]
 
 
 def export_rows(d: Dashboard) -> list[list]:

@@ -1,6 +1,7 @@
 """The donor's envelope status report: the dashboard's figures as a PDF (tables), dated."""
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.pdf import Spacer, eur, facts, mm, para, render, styles, table
 
@@ -79,7 +80,8 @@ def status_report_pdf(d) -> bytes:
             _amount_table(
                 [_("Grant"), _("Paid"), _("Approved expenditure"), _("Outstanding"), _("Oldest unjustified payment")],
                 [[f"{a.reference} {a.organisation}", a.paid, a.approved, a.outstanding,
-                  _("%(day)s (%(months)s months)") % {"day": date_format(a.oldest, "DATE_FORMAT"), "months": a.age_months}]
+                  ngettext("%(day)s (%(months)s month)", "%(day)s (%(months)s months)", a.age_months)
+                  % {"day": date_format(a.oldest, "DATE_FORMAT"), "months": a.age_months}]
                  for a in d.ageing.advances],
                 (50 * mm, 31 * mm, 31 * mm, 31 * mm, 37 * mm), st,
             ),

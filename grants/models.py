@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
 
@@ -155,7 +157,14 @@ class Country(models.Model):
         verbose_name_plural = _("countries")
 
     def __str__(self):
-        return self.name
+        return country_name(self.code, self.name)
+
+
+def country_name(code, programme_name) -> str:
+    """In English, the name the programme uses ("Lao PDR"); in another language, the country's name in it."""
+    if (translation.get_language() or settings.LANGUAGE_CODE) == settings.LANGUAGE_CODE or not code:
+        return programme_name
+    return countries.name(code) or programme_name
 
 
 class Objective(models.Model):

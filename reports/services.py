@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from moneyed import CURRENCIES
 
 from accounts import roles as R
@@ -47,7 +48,11 @@ class ReportIncomplete(DomainError):
 
     def __init__(self, problems: dict):
         super().__init__(
-            _("The report cannot be submitted yet: %(n)s point(s) need attention.") % {"n": len(problems)},
+            ngettext(
+                "The report cannot be submitted yet: %(n)s point needs attention.",
+                "The report cannot be submitted yet: %(n)s points need attention.",
+                len(problems),
+            ) % {"n": len(problems)},
             code="incomplete", field=list(problems),
         )
         self.problems = problems

@@ -241,3 +241,18 @@ def test_reversing_a_payment_the_user_cannot_see_is_404(finance, tranche):
     response = api_client(finance).post(f"{PAYMENTS}424242/reverse/", {"reason": "x"}, format="json",
                                         HTTP_IDEMPOTENCY_KEY="r")
     assert response.status_code == 404
+
+
+def test_refusals_come_in_the_token_owners_language_or_the_one_asked_for(tranche, finance):
+    payment = pay(tranche, finance)
+    finance.language = "fr"
+    finance.save(update_fields=["language"])
+    client = api_client(finance)
+    client.post(f"{PAYMENTS}{payment.pk}/reverse/", {"reason": "Wrong account"}, format="json", HTTP_IDEMPOTENCY_KEY="l-1")
+    french = client.post(f"{PAYMENTS}{payment.pk}/reverse/", {"reason": "Again"}, format="json", HTTP_IDEMPOTENCY_KEY="l-2")
+    english = client.post(f"{PAYMENTS}{payment.pk}/reverse/", {"reason": "Again"}, format="json",
+                          HTTP_IDEMPOTENCY_KEY="l-3", HTTP_ACCEPT_LANGUAGE="en")
+    assert french.status_code == english.status_code == 400
+    assert "already been reversed" in english.json()["non_field_errors"][0]
+    assert "already been reversed" not in french.json()["non_field_errors"][0]
+    assert french["Content-Language"] == "fr"

@@ -145,12 +145,12 @@ def test_export_rows_match_the_envelope_command(programme, small):
     position = json.loads(out.getvalue())
     overall = next(r for r in rows if r["section"] == "overall")
     for key in ("envelope", "allocated", "committed", "disbursed", "available"):
-        assert overall[key] == position[key]
+        assert overall[f"{key}_eur"] == position[key]
     calls = [r for r in rows if r["section"] == "call"]
-    assert sum(D(r["allocated"]) for r in calls) == D(position["allocated"])
-    assert overall["outstanding"] == "80000.00"
+    assert sum(D(r["allocated_eur"]) for r in calls) == D(position["allocated"])
+    assert overall["outstanding_eur"] == "80000.00"
     ageing = [r for r in rows if r["section"] == "ageing"]
-    assert sum(D(r["outstanding"]) for r in ageing) == D("80000.00")
+    assert sum(D(r["outstanding_eur"]) for r in ageing) == D("80000.00")
 
 
 def _grants_with_payments(programme, finance, n):

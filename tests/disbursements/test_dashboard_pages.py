@@ -137,19 +137,19 @@ def test_csv_sums_match_the_envelope_command(client, programme, paid, finance, d
     position = json.loads(out.getvalue())
     overall = next(r for r in rows if r["section"] == "overall")
     for key in ("envelope", "allocated", "committed", "disbursed", "available"):
-        assert overall[key] == position[key], key
+        assert overall[f"{key}_eur"] == position[key], key
     calls = [r for r in rows if r["section"] == "call"]
-    assert {r["key"]: r["disbursed"] for r in calls} == {c["reference"]: c["disbursed"] for c in position["calls"]}
+    assert {r["key"]: r["disbursed_eur"] for r in calls} == {c["reference"]: c["disbursed"] for c in position["calls"]}
     for section in ("country", "objective"):
         group = [r for r in rows if r["section"] == section]
-        assert sum(D(r["committed"]) for r in group) == D(position["committed"])
-        assert sum(D(r["disbursed"]) for r in group) == D(position["disbursed"])
-        assert all(r["allocated"] == "" for r in group)
+        assert sum(D(r["committed_eur"]) for r in group) == D(position["committed"])
+        assert sum(D(r["disbursed_eur"]) for r in group) == D(position["disbursed"])
+        assert all(r["allocated_eur"] == "" for r in group)
     months = [r for r in rows if r["section"] == "month"]
-    assert months[-1]["cumulative"] == position["disbursed"] == "95000.00"
-    ageing = sum(D(r["outstanding"]) for r in rows if r["section"] == "ageing")
-    assert ageing == D(overall["outstanding"]) == D("65000.00")  # 50,000 + 3 x 5,000
-    assert all(len(v.split(".")[1]) == 2 for r in rows for k, v in r.items() if k not in ("section", "key", "label", "date") and v)
+    assert months[-1]["cumulative_eur"] == position["disbursed"] == "95000.00"
+    ageing = sum(D(r["outstanding_eur"]) for r in rows if r["section"] == "ageing")
+    assert ageing == D(overall["outstanding_eur"]) == D("65000.00")  # 50,000 + 3 x 5,000
+    assert all(len(v.split(".")[1]) == 2 for r in rows for k, v in r.items() if k not in ("section", "key", "label", "date_iso") and v)
 
 
 def _page_queries(client):
