@@ -2,8 +2,9 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import roles as R
 from accounts.models import MemberRole
@@ -17,6 +18,14 @@ def pytest_sessionstart(session):
     from core.catalogues import compile_if_stale
 
     compile_if_stale()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request leaves its language active in the thread (a server's next request activates its own); tests start
+    each from English so one test's French or Arabic never reaches the next."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def make_user(*roles, **kwargs):
