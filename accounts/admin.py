@@ -74,4 +74,4 @@ class OrganisationAdmin(AuditedAdminMixin, GuardedModelAdmin):
     list_filter = ("country", "org_type")
     search_fields = ("legal_name", "acronym", "registration_number")
     inlines = [MembershipInline]
-from . import diligence_admin  # noqa
+from .diligence import admin  # noqa

@@ -24,7 +24,7 @@ from core.money import EUR, MoneyValueError, exact_cents
 
 from . import roles as R
 from .access import forget_roles
-from .diligence_services import screen_organisation
+from .diligence.services import screen_organisation
 from .models import BankDetails, Invitation, Membership, MemberRole, Organisation, OrganisationType, User
 from .selectors import masked_account
 from .tokens import (

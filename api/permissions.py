@@ -31,6 +31,6 @@ class ReadsGrantees(BasePermission):
 # Applications: members of the applying organisations and programme staff (reviewers and donors read them on the
 # review pages or as counts only).
 ApplicationReaders = role_permission(R.APPLICANT, *R.STAFF_ROLES)
-# Reviews: reviewers (their own assignments) and the officers who run panels (applications.review_views).
+# Reviews: reviewers (their own assignments) and the officers who run panels (applications.review.views).
 ReviewReaders = role_permission(R.REVIEWER, R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 EnvelopeReaders = role_permission(*R.ENVELOPE_READERS)

@@ -28,7 +28,7 @@ from applications.scoring import SheetSection
 from applications.selectors import LIST_RELATED, member_organisations, submitted_applications
 from core.money import ZERO
 from disbursements.models import Tranche
-from disbursements.payment_selectors import tranche_for, tranche_state
+from disbursements.payment.selectors import tranche_for, tranche_state
 from disbursements.schedule import facts_for_many, schedule_status
 from grants.access import grant_for, grants_for
 from grants.models import Call, Grant, LedgerKind

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.diligence_services import award_blockers, award_blockers_many
+from accounts.diligence.services import award_blockers, award_blockers_many
 from accounts.models import Organisation
 from audit.services import audit_record
 from core.errors import DomainError

@@ -298,7 +298,7 @@ class AssignmentStatus(models.TextChoices):
 
 
 class Assignment(models.Model):
-    """A reviewer asked to score an application. Never with a declared conflict (applications.review_services)."""
+    """A reviewer asked to score an application. Never with a declared conflict (applications.review.services)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")

@@ -20,7 +20,7 @@ from grants.models import Call, CallStatus, GridStage
 from .awards import award_decide, award_proposal, score_moderate
 from .forms import AwardDecisionForm, ModerationForm
 from .models import Application
-from .review_documents import committee_report_pdf, decision_letter_pdf
+from .review.documents import committee_report_pdf, decision_letter_pdf
 from .views import _readable_application
 
 DECIDERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)

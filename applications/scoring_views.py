@@ -13,7 +13,7 @@ from grants.models import Call, CallStatus
 from . import scoring, selectors
 from grants.budget import summarise
 from .models import Application, Review, ReviewStatus
-from .review_selectors import application_for_reviewer
+from .review.selectors import application_for_reviewer
 from .scoring_forms import ReopenForm, ScoreSheetForm, sheet_blocks
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts import roles as R
 from accounts.access import can_on, has_role, require_role
 from accounts.decorators import verified_email_required
-from accounts.diligence_services import diligence_status
+from accounts.diligence.services import diligence_status
 from core.errors import DomainError
 from core.uploads import serve_upload
 from grants.models import Call, CallStatus
@@ -25,7 +25,7 @@ from grants.budget import summarise
 from .forms import ApplicationForm, AttachmentForm, BudgetLineFormSet, LogframeFormSet, ScreeningForm, WithdrawForm
 from .models import Application, ApplicationStatus
 from .pdf import application_pdf
-from .review_selectors import application_for_reviewer
+from .review.selectors import application_for_reviewer
 from .services import LINE_FIELDS, ROW_FIELDS, SubmissionRefused
 
 # ---- applicant side -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles as R
-from accounts.diligence_services import sanctions_import, sanctions_screen_all
+from accounts.diligence.services import sanctions_import, sanctions_screen_all
 from accounts.models import Organisation, OrganisationType, SanctionsEntry, User
 from accounts.sanctions import SanctionsRow
 from accounts.services import organisation_create, role_grant, user_create

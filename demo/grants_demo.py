@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications.awards import award_decide
 from applications.models import Application, AwardDecision
-from applications.review_services import assignments_auto, conflict_declare, panel_set_members
+from applications.review.services import assignments_auto, conflict_declare, panel_set_members
 from applications.services import application_save_draft, application_start, application_submit, screening_record
 from demo.review_call import LENIENCY, _applicant, _budget, _verify, score_all
 from disbursements.agreements import agreement_set_status, agreement_sign, agreement_update

@@ -12,11 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts import roles as R
-from accounts.diligence_services import document_review, document_upload, organisation_verify, screen_organisation
+from accounts.diligence.services import document_review, document_upload, organisation_verify, screen_organisation
 from accounts.models import DocumentKind, DocumentStatus, Organisation, OrganisationType, User
 from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Assignment, AssignmentStatus
-from applications.review_services import assignment_add, assignments_auto, conflict_declare, panel_set_members
+from applications.review.services import assignment_add, assignments_auto, conflict_declare, panel_set_members
 from applications.scoring import review_open, review_save, review_submit
 from applications.services import application_save_draft, application_start, application_submit, screening_record
 from grants import ledger

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles as R
-from accounts.diligence_services import (
+from accounts.diligence.services import (
     ScreeningState,
     award_blockers,
     diligence_status,

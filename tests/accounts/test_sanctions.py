@@ -204,7 +204,7 @@ def test_import_stores_entries_screens_every_organisation_and_is_idempotent(orga
 
 
 def test_a_dismissed_match_is_not_raised_again(organisations, officer):
-    from accounts.diligence_services import flag_resolve
+    from accounts.diligence.services import flag_resolve
 
     run(FIXTURES / "consolidated_list.csv", "--list", "UN")
     flag = Flag.objects.get(organisation=organisations["sjn"])

@@ -1,5 +1,5 @@
 """A newly registered organisation is screened against the sanctions lists at once."""
-from accounts.diligence_services import sanctions_import
+from accounts.diligence.services import sanctions_import
 from accounts.models import FlagStatus
 from accounts.sanctions import SanctionsRow
 from accounts.services import cso_register

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from accounts import roles as R
 from accounts.services import role_revoke
-from applications import review_services as services
+from applications.review import services as services
 from applications.models import (
     ApplicationStatus,
     Assignment,

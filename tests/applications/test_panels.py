@@ -1,10 +1,10 @@
-"""Review panels and conflict-of-interest declarations (applications.review_services), and the builders the other
+"""Review panels and conflict-of-interest declarations (applications.review.services), and the builders the other
 review test modules share."""
 import pytest
 from django.core import mail
 
 from accounts import roles as R
-from applications import review_services as services
+from applications.review import services as services
 from applications.models import ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel
 from audit.models import AuditEvent
 from core.errors import DomainError

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles as R
-from applications import review_selectors as selectors
-from applications import review_services as services
+from applications.review import selectors as selectors
+from applications.review import services as services
 from applications import services as application_services
 from applications.models import ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration
 from grants.models import CallStatus

@@ -2,7 +2,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.diligence_services import (
+from accounts.diligence.services import (
     document_review,
     document_upload,
     flag_raise,

@@ -3,7 +3,7 @@ finds it among their assignments; the officer's panel page on a phone and a desk
 import pytest
 
 from accounts import roles as R
-from applications import review_services as services
+from applications.review import services as services
 
 from ..applications.review_helpers import eligible_application
 from ..conftest import make_user

@@ -12,7 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from core.errors import DomainError
 from disbursements.models import Payment
-from disbursements.payment_selectors import position_at
+from disbursements.payment.selectors import position_at
 from disbursements.schedule import schedule_status, tranches_write
 from disbursements.services import PaymentError, payment_record, payment_reverse
 from grants import ledger

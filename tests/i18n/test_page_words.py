@@ -14,7 +14,7 @@ from lxml import html
 
 from accounts.models import User
 from applications.models import Assignment, AssignmentStatus, ReviewStatus
-from applications.review_services import conflict_declare
+from applications.review.services import conflict_declare
 from applications.services import application_start
 from demo.glo_act import seed
 from disbursements.schedule import facts_for, schedule_status

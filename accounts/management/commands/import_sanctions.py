@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.diligence_services import sanctions_import, sanctions_screen_all
+from accounts.diligence.services import sanctions_import, sanctions_screen_all
 from accounts.sanctions import DEFAULT_THRESHOLD, SanctionsFileError, read_sanctions_csv
 
 

@@ -8,9 +8,9 @@ from django.http import Http404
 from accounts import roles as R
 from accounts.access import has_role, objects_for
 
-from .models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel
-from .review_services import REVIEW_PERM
-from .selectors import LIST_RELATED
+from ..models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel
+from .services import REVIEW_PERM
+from ..selectors import LIST_RELATED
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from django_countries import countries
 from core.errors import DomainError
 from core.uploads import serve_upload
 
-from . import roles as R
-from .access import can_on, is_programme_staff, organisation_for, require_role
-from .diligence_forms import (
+from .. import roles as R
+from ..access import can_on, is_programme_staff, organisation_for, require_role
+from .forms import (
     DiligenceFilterForm,
     DocumentReviewForm,
     DocumentUploadForm,
@@ -26,7 +26,7 @@ from .diligence_forms import (
     FlagResolveForm,
     UnverifyForm,
 )
-from .diligence_services import (
+from .services import (
     OFFICER_ROLES,
     can_upload_documents,
     diligence_overview,
@@ -42,7 +42,7 @@ from .diligence_services import (
     organisation_verify,
     screen_organisation,
 )
-from .models import DocumentKind, DocumentStatus, Organisation
+from ..models import DocumentKind, DocumentStatus, Organisation
 
 
 def _organisation(request, pk):

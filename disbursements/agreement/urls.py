@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views as views
+from . import views as views
 
 urlpatterns = [
     path("grants/", views.grant_list, name="grant_list"),

@@ -24,9 +24,9 @@ from core.errors import DomainError
 from core.mail import Mail, mail_on_commit
 from core.uploads import safe_download_name, validate_upload
 
-from . import roles as R
-from .access import can_on, has_role
-from .models import (
+from .. import roles as R
+from ..access import can_on, has_role
+from ..models import (
     DocumentKind,
     DocumentStatus,
     DueDiligenceDocument,
@@ -38,7 +38,7 @@ from .models import (
     SanctionsEntry,
     User,
 )
-from .sanctions import DEFAULT_THRESHOLD, Screener, normalise_name
+from ..sanctions import DEFAULT_THRESHOLD, Screener, normalise_name
 
 # Who reviews documents, raises and resolves flags and verifies organisations.
 OFFICER_ROLES = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)

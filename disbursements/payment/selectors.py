@@ -12,8 +12,8 @@ from grants import ledger
 from grants.access import grants_for
 from grants.models import AgreementStatus, Call
 
-from .models import ExchangeRate, Payment, Tranche
-from .schedule import PAYABLE, WAITING, TrancheState, facts_for_many, schedule_status
+from ..models import ExchangeRate, Payment, Tranche
+from ..schedule import PAYABLE, WAITING, TrancheState, facts_for_many, schedule_status
 
 # Agreements whose tranches may still be paid or may become payable (a suspended one resumes).
 QUEUE_STATUSES = (

@@ -6,7 +6,7 @@ from accounts.selectors import masked_account
 from core.formats import money_text, number_text
 from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, utc
 
-from .payment_selectors import position_at
+from .selectors import position_at
 
 
 def payment_order_pdf(payment, *, full_account: bool) -> bytes:

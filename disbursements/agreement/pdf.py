@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, table
 from grants.models import AgreementVersionKind, BudgetHeading
 
-from .models import TrancheKind
+from ..models import TrancheKind
 
 
 def _amount(value):

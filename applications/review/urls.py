@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import review_views as views
+from . import views as views
 
 urlpatterns = [
     path("reviews/", views.reviewer_home, name="reviewer_home"),

@@ -10,10 +10,10 @@ from accounts.access import require_role
 from core.errors import DomainError
 from grants.models import Call, CallStatus
 
-from . import review_selectors as selectors
-from . import review_services as services
-from .models import AssignmentStatus
-from .review_forms import AssignmentChangeForm, DeclarationForm, DeclineForm, PanelMembersForm
+from . import selectors as selectors
+from . import services as services
+from ..models import AssignmentStatus
+from .forms import AssignmentChangeForm, DeclarationForm, DeclineForm, PanelMembersForm
 
 OFFICER_ROLES = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP
 
-from .models import DocumentStatus, FlagLevel, FlagStatus
+from ..models import DocumentStatus, FlagLevel, FlagStatus
 
 
 def _note(label, *, required=True, help_text=""):

@@ -1,7 +1,7 @@
 """URLs of due diligence: documents, officer verification, flags and sanctions matches."""
 from django.urls import path
 
-from . import diligence_views as views
+from . import views as views
 
 urlpatterns = [
     path("due-diligence/", views.overview, name="diligence_overview"),

@@ -7,7 +7,7 @@ from core.forms import AmountField
 from applications.forms import AMOUNT_ERRORS, BudgetLineForm, RowFormSet, amount_field
 from grants.models import AGREEMENT_TRANSITIONS, AgreementStatus, Country, Grant
 
-from .agreements import LINE_FIELDS
+from ..agreements import LINE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 AMEND_KINDS = ("budget", "extension", "amount")

@@ -6,11 +6,11 @@ from django.utils.translation import gettext as _
 
 from core.pdf import Spacer, eur, mm, para, render, styles, table, utc
 
-from .aggregation import call_results, counted_scores
-from .awards import award_proposal
+from ..aggregation import call_results, counted_scores
+from ..awards import award_proposal
 from grants.models import GridStage
 
-from .models import AwardOutcome, ConflictDeclaration, Review, Score
+from ..models import AwardOutcome, ConflictDeclaration, Review, Score
 
 
 def _criteria(grid):

@@ -15,11 +15,11 @@ from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.errors import DomainError
 
-from . import payment_selectors as sel
-from .fx import fx_rate_set, rates_import
-from .payment_forms import PaymentForm, QueueFilterForm, RateForm, RateImportForm, ReversalForm
-from .payment_pdf import payment_order_pdf
-from .services import payment_record, payment_reverse
+from . import selectors as sel
+from ..fx import fx_rate_set, rates_import
+from .forms import PaymentForm, QueueFilterForm, RateForm, RateImportForm, ReversalForm
+from .pdf import payment_order_pdf
+from ..services import payment_record, payment_reverse
 
 FX_PAGE_SIZE = 48
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payment_views as views
+from . import views as views
 
 urlpatterns = [
     path("payments/", views.payment_queue, name="payment_queue"),

@@ -1,4 +1,4 @@
-"""Forms of the review pages. They only collect input; the rules are in applications.review_services."""
+"""Forms of the review pages. They only collect input; the rules are in applications.review.services."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

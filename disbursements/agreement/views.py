@@ -28,11 +28,11 @@ from grants.access import grant_for, grants_for, may_read_grants
 from grants.budget import summarise
 from grants.models import AgreementStatus, AgreementVersion, Call, Country, Grant, LedgerKind
 
-from . import agreements
-from .agreement_forms import AMEND_FORMS, AgreementForm, SignForm, StatusForm, line_formset
-from .agreement_pdf import agreement_pdf_bytes
-from .models import Payment
-from .schedule import grant_plan, schedule_status
+from .. import agreements
+from .forms import AMEND_FORMS, AgreementForm, SignForm, StatusForm, line_formset
+from .pdf import agreement_pdf_bytes
+from ..models import Payment
+from ..schedule import grant_plan, schedule_status
 
 OFFICERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 PAGE_SIZE = 25

@@ -22,7 +22,7 @@ from audit.services import audit_record
 from core.errors import DomainError
 from core.mail import Mail, mail_on_commit
 
-from .models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel, ReviewStatus
+from ..models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel, ReviewStatus
 
 REVIEW_PERM = "applications.review_application"
 

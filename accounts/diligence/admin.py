@@ -1,8 +1,8 @@
-"""Due-diligence records in the admin, read-only: they change only through accounts.diligence_services (audited),
+"""Due-diligence records in the admin, read-only: they change only through accounts.diligence.services (audited),
 from the due-diligence pages and `manage.py import_sanctions`."""
 from django.contrib import admin
 
-from .models import DueDiligenceDocument, Flag, SanctionsEntry
+from ..models import DueDiligenceDocument, Flag, SanctionsEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
