@@ -67,7 +67,8 @@ class StatusForm(forms.Form):
     def __init__(self, *args, grant, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = AGREEMENT_TRANSITIONS[AgreementStatus(grant.status)] - {AgreementStatus.SIGNED}
-        self.fields["status"].choices = [(s.value, s.label) for s in AgreementStatus if s in allowed]
+        # No default: a suspension or termination is chosen on purpose, never preselected.
+        self.fields["status"].choices = [("", "—"), *((s.value, s.label) for s in AgreementStatus if s in allowed)]
         self.fields["reason"].help_text = _("Required to suspend or terminate.")
 
 

@@ -70,7 +70,7 @@ def latest_payments(user, *, call=None, limit=LATEST_PAYMENTS):
     payments = _payments().filter(grant__in=grants_for(user))
     if call is not None:
         payments = payments.filter(grant__call=call)
-    return list(payments.order_by("-recorded_at", "-id")[:limit])
+    return list(payments.order_by("-value_date", "-recorded_at", "-id")[:limit])
 
 
 def payment_for(user, pk) -> Payment:

@@ -46,8 +46,8 @@ def chromium():
 def new_page(chromium):
     contexts = []
 
-    def make(viewport=DESKTOP):
-        context = chromium.new_context(viewport=viewport, locale="en-GB", timezone_id="Asia/Kathmandu")
+    def make(viewport=DESKTOP, locale="en-GB"):
+        context = chromium.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Kathmandu")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

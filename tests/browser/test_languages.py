@@ -15,7 +15,8 @@ from applications.models import Application, ApplicationStatus
 from grants.models import Grant
 from reports.models import Report, ReportStatus
 
-from .conftest import DESKTOP, PHONE
+from .conftest import PHONE
+from .test_application_journey import both_widths
 
 PASSWORD = "a-long-and-unusual-passphrase"
 
@@ -28,34 +29,6 @@ JOURNEYS = {
                      "subject": "تم استلام الطلب {ref}", "pdf": "المبلغ المطلوب"},
            {"unit_cost_0": "١٨٠٠", "unit_cost_1": "2,500.00", "indirect": "5,124", "contingency": "٣٦٦٠", "own": "4100"}),
 }
-
-
-def fits(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
-def both_widths(page, screenshot, name):
-    page.set_viewport_size(PHONE)
-    assert fits(page), f"{name} scrolls sideways at 360 px"
-    screenshot(page, f"{name}-phone")
-    page.set_viewport_size(DESKTOP)
-    screenshot(page, f"{name}-desktop")
-
-
-@pytest.fixture
-def localised_page(chromium):
-    contexts = []
-
-    def make(locale, viewport=PHONE):
-        context = chromium.new_context(viewport=viewport, locale=locale, timezone_id="Africa/Niamey")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def fill_application(page, amounts):
@@ -86,10 +59,10 @@ def fill_application(page, amounts):
 
 
 @pytest.mark.parametrize("language", list(JOURNEYS))
-def test_cso_journey_in_the_browsers_language(demo_live, localised_page, screenshot, language):
+def test_cso_journey_in_the_browsers_language(demo_live, new_page, screenshot, language):
     locale, words, amounts = JOURNEYS[language]
     base = demo_live.url
-    page = localised_page(locale)
+    page = new_page(PHONE, locale=locale)
 
     page.goto(f"{base}/accounts/signup/")
     assert page.evaluate("document.documentElement.lang") == language
@@ -146,13 +119,13 @@ def test_cso_journey_in_the_browsers_language(demo_live, localised_page, screens
     assert words["pdf"] in text and reference in text
 
 
-def test_grantee_report_in_russian(demo_live, localised_page, screenshot):
+def test_grantee_report_in_russian(demo_live, new_page, screenshot):
     base = demo_live.url
     user = User.objects.get(email="cso8@demo.test")
     user.language = "ru"
     user.save(update_fields=["language"])
     grant = Grant.objects.get(organisation__acronym="BSMC")
-    page = localised_page("en-GB")  # the browser says English; the account says Russian
+    page = new_page(PHONE)  # the browser says English; the account says Russian
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", user.email)
     page.fill("#id_password", "glo-act-demo-2026")

@@ -192,6 +192,18 @@ def test_status_change_needs_a_reason(client, officer):
     assert grant.status == AgreementStatus.SUSPENDED
 
 
+def test_status_form_preselects_nothing(client, officer):
+    grant = signed_grant()
+    login(client, officer)
+    form = client.get(url("grant_status", grant)).context["form"]
+    assert form["status"].value() in (None, "")
+    assert [value for value, _label in form.fields["status"].choices][0] == ""
+    response = client.post(url("grant_status", grant), {"status": "", "reason": "Audit."})
+    assert response.status_code == 400 and "status" in response.context["form"].errors
+    grant.refresh_from_db()
+    assert grant.status == AgreementStatus.SIGNED
+
+
 def test_amount_amendment_short_allocation_shows_on_the_field(client, officer):
     grant = signed_grant()
     grant.own_contribution = D("10000.00")

@@ -1,6 +1,6 @@
 """Finance pages: the payment queue, recording and reversing a payment, the payment order PDF."""
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pypdf
@@ -129,6 +129,14 @@ def test_queue_lists_payable_waiting_and_latest_payments(client, finance, grant,
     assert [(r.grant, r.state.tranche.number) for r in waiting] == [(grant, 2)]
     assert "<details" in page and "Waits for the approved final report." in page
     assert "TRF-100" in page and "Reversed" in page
+
+
+def test_latest_payments_come_newest_value_date_first(client, finance, grant, payment):
+    """Recorded late, an earlier transfer still sorts by its value date, not by when finance typed it in."""
+    second = payment_record(actor=finance, tranche=payment.tranche, amount="10000.00", value_date=PAID_ON - timedelta(days=20),
+                            bank_reference="TRF-099")
+    latest = as_user(client, finance).get("/payments/").context["payments"]
+    assert [p.pk for p in latest][:2] == [payment.pk, second.pk]
 
 
 def test_officer_reads_the_queue_without_pay_links(client, officer, payment):
