@@ -9,7 +9,8 @@ import io
 from pathlib import Path
 
 import arabic_reshaper
-from bidi import get_display
+from bidi import get_base_level
+from bidi.algorithm import get_display  # the Python implementation mirrors brackets, "(24 months)" stays readable
 from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -52,11 +53,21 @@ class _VisualParagraph(Paragraph):
 
     def wrap(self, availWidth, availHeight):
         if self._logical is not None:
+            # The paragraph's own direction, from its first strong letter (like HTML's dir="auto"): an English name
+            # in an Arabic document keeps its full stop at its end. Every wrapped line is then ordered in it.
+            base = "L" if _direction(self._logical) == "ltr" else "R"
             lines = []
             for part in self._logical.split("\n"):
                 lines.extend(simpleSplit(part, self.style.fontName, self.style.fontSize, max(availWidth, 1)) or [""])
-            Paragraph.__init__(self, "<br/>".join(escape(get_display(line, base_dir="R")) for line in lines), self.style)
+            Paragraph.__init__(self, "<br/>".join(escape(get_display(line, base_dir=base)) for line in lines), self.style)
         return super().wrap(availWidth, availHeight)
+
+
+def _direction(text) -> str:
+    try:
+        return "ltr" if get_base_level(text) == 0 else "rtl"
+    except ValueError:  # an empty paragraph: the document's direction
+        return "rtl"
 
 
 def styles():
