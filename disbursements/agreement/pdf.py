@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formats import number_text
 from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, table
 from grants.models import AgreementVersionKind, BudgetHeading
 
@@ -43,18 +44,26 @@ def _condition(tranche):
     return _("After approval of the final report: the accepted expenditure less the payments made.")
 
 
+def _by_heading(lines):
+    """Totals per heading, from the lines: the labels in the document's language, whatever it was signed in."""
+    totals = {}
+    for line in lines:
+        totals[line["heading"]] = totals.get(line["heading"], Decimal("0")) + Decimal(line["total"])
+    return [(_label(BudgetHeading, key), total) for key, total in sorted(totals.items())]  # headings "1" to "6"
+
+
 def _budget(snapshot, st):
     budget = snapshot["budget"]
     rows = [[para(h, st["cell_bold"]) for h in (_("Heading"), _("Description"), _("Unit"), _("Quantity"), _("Unit cost"), _("Total"))]]
     for line in budget["lines"]:
         rows.append([
             para(_label(BudgetHeading, line["heading"]), st["cell"]), para(line["description"], st["cell"]),
-            para(line["unit"], st["cell"]), para(line["quantity"], st["num"]),
+            para(line["unit"], st["cell"]), para(number_text(Decimal(line["quantity"])), st["num"]),
             para(_amount(line["unit_cost"]), st["num"]), para(_amount(line["total"]), st["num"]),
         ])
     lines_table = table(rows, [32 * mm, 50 * mm, 18 * mm, 18 * mm, 27 * mm, 27 * mm])
     totals = [
-        *[(label, amount) for label, amount in budget["by_heading"]],
+        *_by_heading(budget["lines"]),
         (_("Direct costs"), budget["direct"]),
         (_("Indirect costs"), budget["indirect"]),
         (_("Contingency reserve"), budget["contingency"]),

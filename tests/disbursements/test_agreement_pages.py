@@ -308,7 +308,7 @@ def test_agreement_pdf_in_arabic_reads_back_in_logical_order(client, officer):
 
 
 @pytest.mark.parametrize("language, words", [
-    ("fr", ["Annexe I", "Coûts directs"]), ("es", ["Anexo I"]), ("ru", ["Приложение I"]), ("pt", ["Anexo I"]),
+    ("fr", ["Annexe I", "Coûts directs", "Ressources humaines"]), ("es", ["Anexo I"]), ("ru", ["Приложение I"]), ("pt", ["Anexo I"]),
 ])
 def test_agreement_pdf_in_each_language(client, officer, language, words):
     grant = awarded_grant()
