@@ -2,7 +2,7 @@
 from django.utils.translation import gettext as _
 
 from core.formats import number_text
-from core.pdf import Spacer, eur, facts, mm, para, render, styles, table, utc
+from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, table, utc
 
 from grants.budget import summarise
 
@@ -24,7 +24,7 @@ def application_pdf(application) -> bytes:
                 (_("Title of the action"), application.title),
                 (_("Objective"), str(application.objective or "")),
                 (_("Countries"), countries),
-                (_("Implementation period"), f"{application.start_date or ''} – {application.end_date or ''}"),
+                (_("Implementation period"), f"{day(application.start_date)} – {day(application.end_date)}"),
                 (_("Amount requested"), eur(application.requested_amount if application.requested_amount is not None else budget.requested)),
                 (_("Submitted"), utc(application.submitted_at)),
                 (_("Submitted by"), application.submitted_by.email if application.submitted_by else ""),
@@ -44,7 +44,7 @@ def application_pdf(application) -> bytes:
             [[para(h, st["cell_bold"]) for h in (_("Level"), _("Result"), _("Indicator"), _("Baseline"), _("Target"))]]
             + [
                 [para(r.get_level_display(), st["cell"]), para(r.statement, st["cell"]), para(r.indicator, st["cell"]),
-                 para(r.baseline, st["num"]), para(r.target, st["num"])]
+                 para(number_text(r.baseline), st["num"]), para(number_text(r.target), st["num"])]
                 for r in rows
             ],
             [20 * mm, 62 * mm, 58 * mm, 20 * mm, 20 * mm],
@@ -54,7 +54,7 @@ def application_pdf(application) -> bytes:
             [[para(h, st["cell_bold"]) for h in (_("Heading"), _("Description"), _("Unit"), _("Quantity"), _("Unit cost"), _("Total"))]]
             + [
                 [para(line.get_heading_display(), st["cell"]), para(line.description, st["cell"]), para(line.unit, st["cell"]),
-                 para(line.quantity, st["num"]), para(eur(line.unit_cost), st["num"]), para(eur(line.total), st["num"])]
+                 para(number_text(line.quantity), st["num"]), para(eur(line.unit_cost), st["num"]), para(eur(line.total), st["num"])]
                 for line in lines
             ],
             [32 * mm, 54 * mm, 18 * mm, 18 * mm, 29 * mm, 29 * mm],

@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -72,3 +73,13 @@ def test_role_groups_exist_from_the_migration(db):
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= set(R.ALL_ROLES)
+
+
+def test_seed_lists_every_demo_account_with_its_role_and_organisation(demo):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    listed = re.findall(r"^  (\S+@demo\.test)", out.getvalue(), flags=re.M)
+    assert set(listed) == set(User.objects.filter(email__endswith="@demo.test").values_list("email", flat=True))
+    assert len(listed) == User.objects.filter(email__endswith="@demo.test").count() == 17
+    assert listed[:2] == ["admin@demo.test", "officer@demo.test"] and listed[-1] == "cso10@demo.test"
+    assert re.search(r"cso8@demo\.test\s+applicant\s+Bishkek Safe Migration Centre", out.getvalue())

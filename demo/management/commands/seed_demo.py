@@ -1,9 +1,11 @@
 import os
+import re
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
+from accounts.models import User
 from demo.glo_act import ACCOUNTS, seed
 
 DEFAULT_DEMO_PASSWORD = "glo-act-demo-2026"
@@ -34,5 +36,23 @@ class Command(BaseCommand):
             f"allocated EUR {position.allocated:,.2f}."
         ))
         self.stdout.write(f"Demo accounts (password: {password}):")
-        for email, name, roles in ACCOUNTS:
-            self.stdout.write(f"  {email:<22} {', '.join(roles)}")
+        for email, roles, organisation in demo_accounts():
+            self.stdout.write(f"  {email:<22} {', '.join(roles):<28} {organisation}".rstrip())
+
+
+def demo_accounts():
+    """Every demo account, the core ones first and then the applicants and grantees of the demo calls (cso3...cso10),
+    with their roles and organisation."""
+    core = [email for email, _name, _roles in ACCOUNTS]
+    users = User.objects.filter(email__endswith="@demo.test").prefetch_related("groups", "memberships__organisation")
+
+    def order(user):
+        number = re.search(r"(\d+)@", user.email)
+        return (user.email not in core, core.index(user.email) if user.email in core else 0, re.sub(r"\d+@.*", "", user.email),
+                int(number.group(1)) if number else 0)
+
+    return [
+        (user.email, sorted(group.name for group in user.groups.all()),
+         ", ".join(m.organisation.legal_name for m in user.memberships.all()))
+        for user in sorted(users, key=order)
+    ]
