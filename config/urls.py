@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import favicon, healthz
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page says; send them to the icon, not a 404 page.
+    path("favicon.ico", favicon),
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("accounts.urls")),
     path("", include("accounts.diligence.urls")),

@@ -91,3 +91,10 @@ def test_account_page_shows_only_the_signed_in_person(client, cso_user, officer)
     login(client, officer)
     body = client.get("/account/").content.decode()
     assert officer.email in body and cso_user.email not in body
+
+
+def test_api_tokens_are_reached_from_the_account_page_not_the_header(client, cso_user):
+    login(client, cso_user)
+    home = client.get("/").content.decode()
+    assert "/account/api-tokens/" not in home and 'href="/account/"' in home
+    assert 'href="/account/api-tokens/"' in client.get("/account/").content.decode()
