@@ -8,7 +8,7 @@ from django.http import Http404
 from accounts import roles as R
 from accounts.access import has_role, objects_for
 
-from ..models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel
+from ..models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel, ReviewStatus
 from .services import REVIEW_PERM
 from ..selectors import LIST_RELATED
 
@@ -36,7 +36,15 @@ class ReviewRow:
 
     @property
     def can_score(self):
+        """May open the scoring page (also to read a submitted review)."""
         return self.is_active and self.declaration is not None and not self.declaration.has_conflict
+
+    @property
+    def score_outstanding(self):
+        """Still to score: open to scoring, not submitted, and no decision made on the application yet."""
+        review = self.review
+        return (self.can_score and self.application.status == ApplicationStatus.ELIGIBLE
+                and (review is None or review.status != ReviewStatus.SUBMITTED))
 
 
 def _on_panel(user):

@@ -36,7 +36,7 @@ def reviewer_home(request):
         {
             "workload": workload,
             "to_declare": sum(row.must_declare for row in rows),
-            "to_score": sum(row.can_score for row in rows),
+            "to_score": sum(row.score_outstanding for row in rows),
         },
     )
 

@@ -164,6 +164,25 @@ def test_reviewer_home_lists_declarations_and_assignments(client, officer, call,
     assert SECRET not in body
 
 
+def test_reviewer_home_counts_and_buttons_only_what_is_outstanding(client, officer, call, application, members):
+    """A submitted review is read, not scored again: one primary Score button and a count of one, for the one left."""
+    from applications.models import Review, ReviewStatus
+
+    other = make_applications(call, 1)[0]
+    done = assigned(officer, call, application, members[0])
+    services.conflict_declare(actor=members[0], application=application, has_conflict=False)
+    Review.objects.create(assignment=done, status=ReviewStatus.SUBMITTED)
+    services.conflict_declare(actor=members[0], application=other, has_conflict=False)
+    left = assigned(officer, call, other, members[0])
+    client.force_login(members[0])
+    response = client.get("/reviews/")
+    body = response.content.decode()
+    assert response.context["to_score"] == 1 and response.context["to_declare"] == 0
+    assert body.count('class="button small primary"') == 1
+    assert f'class="button small primary" href="/reviews/assignments/{left.pk}/score/"' in body
+    assert f'class="button small" href="/reviews/assignments/{done.pk}/score/">View your review' in body
+
+
 def test_reviewer_home_when_on_no_panel(client, reviewer):
     client.force_login(reviewer)
     response = client.get("/reviews/")
