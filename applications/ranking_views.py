@@ -15,7 +15,7 @@ from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.documents import document_language
 from core.errors import DomainError
-from grants.models import Call, CallStatus, GridStage
+from grants.models import Call, CallStatus, Grant, GridStage
 
 from .awards import award_decide, award_proposal, score_moderate
 from .forms import AwardDecisionForm, ModerationForm
@@ -44,12 +44,16 @@ def ranking(request, call_pk):
     stage = _stage(request, call)
     results, proposals, remaining = award_proposal(call, stage)
     sections = list(results.grid.sections.all()) if results.grid else []
+    # An award makes a draft agreement under the application's reference: one query finds those that exist.
+    agreements = set(Grant.objects.filter(call=call, reference__in=[p.result.application.reference for p in proposals])
+                     .values_list("reference", flat=True))
     rows = [
         {
             "proposal": p,
             "result": p.result,
             "sections": [p.result.sections.get(s.pk) for s in sections],
             "decision": getattr(p.result.application, "award_decision", None),
+            "agreement": p.result.application.reference if p.result.application.reference in agreements else None,
             "form": AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{p.result.application.pk}", stage=stage),
         }
         for p in proposals

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -44,6 +45,8 @@ def test_officer_sees_the_ranking_and_confirms_an_award(client, officer, open_ca
     assert apps[0].status == ApplicationStatus.AWARDED
     page = client.get(url(open_call)).content.decode()
     assert "decision recorded" in page and "€300,000.00" in page
+    assert f'href="/grants/{apps[0].reference}/">Agreement</a>' in page  # the draft agreement the award made
+    assert len(re.findall(r'href="/grants/[^"]+/">Agreement</a>', page)) == 1  # the others have no agreement
     envelope = client.get("/envelope/").content.decode()
     assert "€300,000.00" in envelope  # the commitment shows on the envelope page
 
