@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
@@ -470,7 +471,7 @@ class AgreementStatus(models.TextChoices):
     SIGNED = "signed", _("Signed")
     IN_IMPLEMENTATION = "implementation", _("In implementation")
     CLOSING = "closing", _("Closing")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("agreement status", "Closed")
     SUSPENDED = "suspended", _("Suspended")
     TERMINATED = "terminated", _("Terminated")
 

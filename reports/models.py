@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.uploads import RandomUploadPath
 from grants.models import BudgetHeading, Grant
@@ -15,7 +16,7 @@ from grants.models import BudgetHeading, Grant
 
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("report status", "Submitted")
     CHANGES_REQUESTED = "changes", _("Changes requested")
     APPROVED = "approved", _("Approved")
 
