@@ -58,10 +58,19 @@ def _budget(scale):
     return rows, {"indirect_costs": indirect, "contingency": contingency, "own_contribution": own, "third_party_contribution": Decimal("0")}
 
 
+# The demo's CSOs work in their own languages, so the e-mails and documents the demo sends them show it.
+LANGUAGES = {
+    "cso3@demo.test": "pt", "cso4@demo.test": "es", "cso5@demo.test": "ru", "cso6@demo.test": "ar",
+    "cso7@demo.test": "fr", "cso10@demo.test": "fr",
+}
+
+
 def _applicant(email, name, acronym, country, registration, password, admin):
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = user_create(actor=None, email=email, password=password, full_name=f"{acronym} coordinator")
+        user = user_create(
+            actor=None, email=email, password=password, full_name=f"{acronym} coordinator", language=LANGUAGES.get(email)
+        )
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
     role_grant(actor=None, user=user, role=R.APPLICANT)

@@ -83,3 +83,10 @@ def test_seed_lists_every_demo_account_with_its_role_and_organisation(demo):
     assert len(listed) == User.objects.filter(email__endswith="@demo.test").count() == 17
     assert listed[:2] == ["admin@demo.test", "officer@demo.test"] and listed[-1] == "cso10@demo.test"
     assert re.search(r"cso8@demo\.test\s+applicant\s+Bishkek Safe Migration Centre", out.getvalue())
+
+
+def test_demo_csos_work_in_their_own_languages(demo):
+    languages = dict(User.objects.filter(email__endswith="@demo.test").values_list("email", "language"))
+    assert {email: languages[email] for email in ("cso3@demo.test", "cso6@demo.test", "cso7@demo.test", "cso10@demo.test")} == {
+        "cso3@demo.test": "pt", "cso6@demo.test": "ar", "cso7@demo.test": "fr", "cso10@demo.test": "fr"}
+    assert languages["officer@demo.test"] == languages["cso8@demo.test"] == "en"
