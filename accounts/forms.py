@@ -5,12 +5,15 @@ in accounts.services, whose refusals `show_domain_error` puts on the right field
 """
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.conf import settings
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import AmountField
+from core.mail import language_of
 
 from .models import MemberRole, Organisation, User
 from .selectors import members_of
@@ -182,6 +185,14 @@ class BankDetailsForm(forms.Form):
 class InvitationForm(forms.Form):
     email = _attrs(forms.EmailField(label=_("E-mail address")), autocomplete="off")
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.EDITOR)
+
+
+class PasswordResetInLanguageForm(PasswordResetForm):
+    """The reset link goes out in the language of the account, not of whoever typed the address."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(language_of(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class LanguageForm(forms.Form):

@@ -1,5 +1,7 @@
 """A person's language: chosen at sign-up, on the account page or with the switcher; pages, e-mails follow it."""
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from accounts.models import User
 from audit.models import AuditEvent
@@ -98,3 +100,16 @@ def test_api_tokens_are_reached_from_the_account_page_not_the_header(client, cso
     home = client.get("/").content.decode()
     assert "/account/api-tokens/" not in home and 'href="/account/"' in home
     assert 'href="/account/api-tokens/"' in client.get("/account/").content.decode()
+
+
+def test_password_reset_mail_goes_out_in_the_accounts_language(client, cso_user, mailoutbox):
+    cso_user.language = "fr"
+    cso_user.save(update_fields=["language"])
+    response = client.post("/accounts/password-reset/", {"email": cso_user.email}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    [mail] = mailoutbox
+    english = client.get("/accounts/password-reset/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 200  # the page itself stays in the visitor's language
+    with translation.override("fr"):
+        expected = render_to_string("registration/password_reset_subject.txt").strip()
+    assert mail.subject == expected and "mot de passe" in (mail.subject + mail.body).lower()
