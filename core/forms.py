@@ -20,7 +20,7 @@ _PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 class AmbiguousNumber(ValueError):
-    pass
+    """The text reads as two different numbers (in the locale's notation and in the plain one)."""
 
 
 def _local_pattern(group, decimal):
