@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
-from core.documents import document_language
+from core.documents import document_language, pdf_response
 from core.errors import DomainError
 from grants.models import Call, CallStatus, Grant, GridStage
 
@@ -145,13 +145,6 @@ def _elimination_text(reason):
     return _("below the pass mark of %(mark)s") % {"mark": detail}
 
 
-def _pdf(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def committee_report(request, call_pk):
     call = _call(request, call_pk)
@@ -159,7 +152,7 @@ def committee_report(request, call_pk):
     language = document_language(request)
     with translation.override(language):
         data = committee_report_pdf(call, stage)
-    return _pdf(data, f"committee-report-{call.programme.code}-{call.reference}-{stage}-{language}.pdf")
+    return pdf_response(data, f"committee-report-{call.programme.code}-{call.reference}-{stage}-{language}.pdf")
 
 
 @login_required
@@ -172,4 +165,4 @@ def decision_letter(request, pk):
     language = document_language(request, default=application.submitted_by.language if application.submitted_by else None)
     with translation.override(language):
         data = decision_letter_pdf(application)
-    return _pdf(data, f"{application.reference}-decision-{language}.pdf")
+    return pdf_response(data, f"{application.reference}-decision-{language}.pdf")

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from accounts import roles as R
 from accounts.access import can_on, has_role, require_role
 from accounts.decorators import verified_email_required
 from accounts.diligence.services import diligence_status
+from core.documents import pdf_response
 from core.errors import DomainError
 from core.uploads import serve_upload
 from grants.models import Call, CallStatus
@@ -245,10 +246,7 @@ def application_pdf_download(request, pk):
     application = _readable_application(request.user, pk, reviewers=True)
     if application.submitted_at is None:
         raise Http404
-    response = HttpResponse(application_pdf(_details(application)), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{application.reference}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(application_pdf(_details(application)), f"{application.reference}.pdf")
 
 
 @login_required

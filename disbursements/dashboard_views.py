@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import roles as R
 from accounts.access import require_role
+from core.documents import pdf_response
 from grants.selectors import programmes_with_envelope
 
 from . import charts
@@ -58,9 +59,7 @@ def _filename(d, extension):
 @require_GET
 def dashboard_pdf(request):
     d, _programmes = _dashboard_for(request)
-    response = HttpResponse(status_report_pdf(d), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_filename(d, "pdf")}"'
-    return response
+    return pdf_response(status_report_pdf(d), _filename(d, "pdf"))
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
-from core.documents import document_language
+from core.documents import document_language, pdf_response
 from core.errors import DomainError
 from core.money import ZERO
 from grants.access import grant_for, grants_for, may_read_grants
@@ -248,13 +248,6 @@ def grant_amend(request, reference, kind):
     }, status=status)
 
 
-def _pdf_response(data, filename):
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def agreement_pdf(request, reference):
     """The agreement as it now stands: the latest version once signed, the live draft (marked DRAFT) before."""
@@ -267,7 +260,7 @@ def agreement_pdf(request, reference):
             data = agreement_pdf_bytes(latest.snapshot, version=latest)
         else:
             data = agreement_pdf_bytes(agreements.agreement_snapshot(grant), draft=grant.is_draft)
-    return _pdf_response(data, f"{grant.reference}-{language}.pdf")
+    return pdf_response(data, f"{grant.reference}-{language}.pdf")
 
 
 @login_required
@@ -278,4 +271,4 @@ def agreement_version_pdf(request, reference, number):
     language = document_language(request)
     with translation.override(language):
         data = agreement_pdf_bytes(version.snapshot, version=version)
-    return _pdf_response(data, f"{grant.reference}-v{number}-{language}.pdf")
+    return pdf_response(data, f"{grant.reference}-v{number}-{language}.pdf")

@@ -5,7 +5,6 @@ Finance officers record; programme officers, administrators and donor observers 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
+from core.documents import pdf_response
 from core.errors import DomainError
 
 from . import selectors as sel
@@ -99,9 +99,7 @@ def payment_order(request, pk):
     require_role(request.user, *R.STAFF_ROLES)
     payment = sel.payment_for(request.user, pk)
     data = payment_order_pdf(payment, full_account=has_role(request.user, R.FINANCE_OFFICER))
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="payment-order-{payment.pk}.pdf"'
-    return response
+    return pdf_response(data, f"payment-order-{payment.pk}.pdf")
 
 
 def _render_rates(request, *, rate_form=None, import_form=None, status=200):

@@ -115,6 +115,7 @@ def test_pdf_status_report_has_the_figures(client, programme, paid, donor):
     client.force_login(donor)
     response = client.get("/envelope/status.pdf")
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")  # downloaded as a file, not shown inline
     reader = pypdf.PdfReader(io.BytesIO(response.content))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert f"{programme.short_name}: envelope status report" in text

@@ -304,7 +304,9 @@ def bank(organisation):
 
 def test_payment_order_for_finance_names_the_full_account(client, finance, payment, grant, bank, programme):
     payment_record(actor=finance, tranche=payment.tranche, amount="20000.00", value_date=PAID_ON, bank_reference="TRF-101")
-    text = pdf_text(as_user(client, finance).get(f"/payments/{payment.pk}/order.pdf"))
+    response = as_user(client, finance).get(f"/payments/{payment.pk}/order.pdf")
+    assert response["Cache-Control"] == "private, no-store"  # the full IBAN is never kept by a cache
+    text = pdf_text(response)
     for expected in (programme.name, grant.reference, grant.organisation.legal_name, "Friends of the Valley Trust",
                      IBAN, "VALLGB2L", "€100,000.00", "2 February 2026", "TRF-100", finance.email,
                      "Pre-financing", "€150,000.00", "€50,000.00"):
