@@ -145,7 +145,9 @@ def _save_and_act(request, application, form, lines, rows, attachment_form, acti
         countries=form.cleaned_data["countries"], lines=[d for _, d in filled_lines], rows=[d for _, d in filled_rows],
     )
     edit_url = reverse("application_edit", args=[application.pk])
-    if action == "attach":
+    # A file chosen goes in with whatever button was pressed: "Save draft" or "Submit" never drops it.
+    attached = False
+    if action == "attach" or attachment_form.is_bound:
         if not attachment_form.is_valid():
             messages.error(request, _("Your draft is saved, but the document was not attached: see the file field."))
             return [], 400
@@ -157,6 +159,8 @@ def _save_and_act(request, application, form, lines, rows, attachment_form, acti
         except (DomainError, ValidationError) as exc:
             attachment_form.add_error("file", exc.message if isinstance(exc, DomainError) else exc.messages[0])
             return [], 400
+        attached = True
+    if action == "attach" or (attached and action == "save"):
         messages.success(request, _("Draft saved and document attached."))
         return redirect(f"{edit_url}#attachments")
     if action.startswith("remove:"):
@@ -189,10 +193,11 @@ def application_edit(request, pk):
     general_problems, status = [], 200
     if request.method == "POST":
         form, lines, rows = _bind_forms(request, application, request.POST)
-        attachment_form = AttachmentForm(request.POST, request.FILES, prefix="att", use_required_attribute=False)
+        action = request.POST.get("action", "save")
+        attachment_form = _attachment_form(request, bound=action == "attach" or bool(request.FILES.get("att-file")))
         if form.is_valid() and lines.is_valid() and rows.is_valid():
             try:
-                outcome = _save_and_act(request, application, form, lines, rows, attachment_form, request.POST.get("action", "save"))
+                outcome = _save_and_act(request, application, form, lines, rows, attachment_form, action)
             except DomainError as exc:
                 messages.error(request, exc.message)
                 outcome = ([], 400)
@@ -204,18 +209,50 @@ def application_edit(request, pk):
             status = 400
     else:
         form, lines, rows = _bind_forms(request, application, extra=5 if request.GET.get("more") else None)
-        attachment_form = AttachmentForm(prefix="att", use_required_attribute=False)
+        attachment_form = _attachment_form(request, bound=False)
     return render(
         request,
         "applications/edit.html",
         {
             "application": application, "call": call, "form": form, "lines": lines, "rows": rows,
             "budget": summarise(application, list(application.budget_lines.all())), "general_problems": general_problems,
+            "summary": _error_summary(form, lines, rows, general_problems, attachment_form),
             "attachment_form": attachment_form, "attachments": application.attachments.all(),
             "deadline_passed": timezone.now() >= application.deadline,
         },
         status=status,
     )
+
+
+def _attachment_form(request, *, bound):
+    """Checked only when there is something to attach: otherwise a file left empty is no error (the title typed is
+    kept)."""
+    if bound:
+        return AttachmentForm(request.POST, request.FILES, prefix="att", use_required_attribute=False)
+    return AttachmentForm(prefix="att", use_required_attribute=False, initial={"title": request.POST.get("att-title", "")})
+
+
+# Where each general problem is shown on the page.
+_SECTION_ANCHORS = {"budget_lines": "budget", "logframe_rows": "logframe", "requested_amount": "budget"}
+
+
+def _error_summary(form, lines, rows, general_problems, attachment_form):
+    """Every problem on the page, each with the anchor of its field, so a phone user jumps to it instead of scrolling."""
+    found = [(_SECTION_ANCHORS.get(section, section), message) for section, message in general_problems]
+    for name, errors in form.errors.items():
+        anchor = form[name].id_for_label if name in form.fields else "application-form"
+        label = form.fields[name].label if name in form.fields else ""
+        found += [(anchor, f"{label}: {error}" if label else error) for error in errors]
+    for formset, legend in ((rows, _("Result")), (lines, _("Budget line"))):
+        found += [("budget" if formset is lines else "logframe", error) for error in formset.non_form_errors()]
+        for number, row in enumerate(formset.forms, start=1):
+            for name, errors in row.errors.items():
+                label = row.fields[name].label if name in row.fields else ""
+                anchor = row[name].id_for_label if name in row.fields else ("budget" if formset is lines else "logframe")
+                found += [(anchor, f"{legend} {number} – {label}: {error}") for error in errors]
+    if attachment_form.is_bound:
+        found += [(attachment_form[name].id_for_label, error) for name, errors in attachment_form.errors.items() for error in errors]
+    return found
 
 
 def _readable_application(user, pk, *, reviewers=False):

@@ -274,3 +274,31 @@ def test_unverified_email_is_sent_to_confirm_first(client, draft, organisation):
     client.force_login(unverified)
     response = client.get(edit_url(draft))
     assert response.status_code == 302 and response["Location"] == "/accounts/verify/"
+
+
+@pytest.mark.parametrize("action", ["save", "submit"])
+def test_a_chosen_file_is_attached_whichever_button_is_pressed(editor_client, draft, open_call, action):
+    data = form_data(open_call, action=action)
+    response = editor_client.post(edit_url(draft), {**data, "att-title": "Work plan", "att-file": pdf_upload()})
+    assert response.status_code == 302
+    assert draft.attachments.get().title == "Work plan"
+
+
+def test_failed_submit_without_a_file_does_not_blame_the_file_field(editor_client, draft, open_call):
+    response = editor_client.post(edit_url(draft), {**form_data(open_call, action="submit", objective=""), "att-title": "Later"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Choose a file to attach." not in body
+    assert 'name="att-title" value="Later"' in body  # what was typed stays
+
+
+def test_error_summary_lists_every_problem_with_a_link_to_its_field(editor_client, draft, open_call):
+    response = editor_client.post(edit_url(draft), form_data(open_call, action="submit", objective="", summary="", lines=[]))
+    assert response.status_code == 400
+    summary = dict((message, anchor) for anchor, message in response.context["summary"])
+    objective = next(message for message in summary if message.startswith("Objective:"))
+    assert summary[objective] == "id_objective"
+    assert any(message.startswith("Summary:") for message in summary)
+    assert "budget" in summary.values()  # the budget needs a line: it points at the budget section
+    body = response.content.decode()
+    assert '<a href="#id_objective">Objective:' in body
