@@ -242,14 +242,17 @@ def _error_summary(form, lines, rows, general_problems, attachment_form):
     for name, errors in form.errors.items():
         anchor = form[name].id_for_label if name in form.fields else "application-form"
         label = form.fields[name].label if name in form.fields else ""
-        found += [(anchor, f"{label}: {error}" if label else error) for error in errors]
+        found += [(anchor, _("%(field)s: %(problem)s") % {"field": label, "problem": error} if label else error) for error in errors]
     for formset, legend in ((rows, _("Result")), (lines, _("Budget line"))):
         found += [("budget" if formset is lines else "logframe", error) for error in formset.non_form_errors()]
         for number, row in enumerate(formset.forms, start=1):
             for name, errors in row.errors.items():
                 label = row.fields[name].label if name in row.fields else ""
                 anchor = row[name].id_for_label if name in row.fields else ("budget" if formset is lines else "logframe")
-                found += [(anchor, f"{legend} {number} – {label}: {error}") for error in errors]
+                found += [
+                    (anchor, _("%(row)s %(number)s, %(field)s: %(problem)s") % {"row": legend, "number": number, "field": label, "problem": error})
+                    for error in errors
+                ]
     if attachment_form.is_bound:
         found += [(attachment_form[name].id_for_label, error) for name, errors in attachment_form.errors.items() for error in errors]
     return found
