@@ -104,6 +104,8 @@ def test_list_groups_calls_by_state_and_never_shows_drafts(client, calls):
     assert body.index("Closing soon") < body.index("Open call") < body.index("Upcoming call") < body.index("Expired call")
     assert f'href="{url(calls["open"])}"' in body
     assert "2 eligible countries" in body and "1 eligible country" in body
+    # Apply buttons only on cards of calls that take applications now.
+    assert body.count('apply/">Apply') == 2 and f'href="{url(calls["upcoming"])}apply/"' not in body
 
 
 def test_the_deadline_second_is_closed_on_the_pages(client, calls, monkeypatch):
@@ -526,6 +528,7 @@ def test_call_page_queries_do_not_grow_with_countries_objectives_and_documents(c
 def test_home_cards_link_to_the_call_pages(client, demo):
     body = client.get("/").content.decode()
     assert 'href="/calls/GLOACT/C01/"' in body
+    assert 'href="/calls/GLOACT/C01/apply/">Apply' in body  # open calls can be applied to from their card
     response = client.get("/calls/GLOACT/C01/")
     assert response.status_code == 200
     assert "CSO direct assistance to victims of trafficking" in response.content.decode()
