@@ -7,7 +7,8 @@ different numbers ("1.000" in Spanish: one thousand, or one?) is refused with bo
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from babel.core import get_global
+from babel.numbers import format_decimal, get_currency_name, get_decimal_symbol, get_group_symbol
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -123,4 +124,24 @@ class AmountField(LocalDecimalField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+
+def _current_currencies() -> list[str]:
+    """ISO 4217 codes legal tender somewhere today (CLDR's territory data), EUR first."""
+    codes = {code for entries in get_global("territory_currencies").values() for code, _start, end, tender in entries
+             if end is None and tender}
+    return ["EUR", *sorted(codes - {"EUR"})]
+
+
+def currency_choices():
+    """Each current currency as "NPR – roupie népalaise", named in the reader's language."""
+    return [("", "—"), *((code, f"{code} – {get_currency_name(code, locale=locale_name())}") for code in _current_currencies())]
+
+
+class CurrencyField(forms.ChoiceField):
+    """A currency chosen from a list instead of typed; the services still check the code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", currency_choices)
         super().__init__(**kwargs)

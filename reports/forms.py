@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.forms import AMOUNT_ERRORS
 from core.uploads import ALLOWED_HELP
-from core.forms import AmountField, LocalDecimalField
+from core.forms import AmountField, CurrencyField, LocalDecimalField
 from grants.models import BudgetHeading
 
 from .models import ReportVersion
@@ -38,8 +38,10 @@ class ReportForm(forms.ModelForm):
         for name in COUNT_FIELDS:
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": "0"})
             self.fields[name].error_messages["invalid"] = _("Enter a whole number of people.")
-        self.fields["currency"].widget.attrs.update({"maxlength": "3", "autocomplete": "off"})
-        self.fields["currency"].help_text = _("EUR, or the local currency of the expenditure (converted with the monthly rate on submission).")
+        self.fields["currency"] = CurrencyField(
+            label=self.fields["currency"].label, required=False,
+            help_text=_("EUR, or the local currency of the expenditure (converted with the monthly rate on submission)."),
+        )
         self.fields["safeguarding_follow_up"].help_text = _("Required when there were incidents. Never name the people involved.")
 
 

@@ -115,3 +115,18 @@ def test_parse_number_reads_whole_and_negative_numbers():
 def test_russian_date_reads_as_in_a_sentence():
     with translation.override("ru"):
         assert date_text(date(2027, 2, 1)) == "1 февраля 2027"
+
+
+def test_currencies_are_chosen_from_a_list_named_in_the_readers_language():
+    from core.forms import CurrencyField
+
+    with translation.override("fr"):
+        choices = dict(CurrencyField().choices)
+    assert list(choices)[:2] == ["", "EUR"]
+    assert choices["NPR"] == "NPR – roupie népalaise" and "XOF" in choices
+    assert "ADP" not in choices  # the Andorran peseta is history
+    with translation.override("fr"):
+        field = CurrencyField(required=False)
+        assert field.clean("NPR") == "NPR"
+        with pytest.raises(forms.ValidationError):
+            field.clean("XYZ")
