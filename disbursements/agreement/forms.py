@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import AmountField
+from core.forms import AmountField, CurrencyField
 
 from applications.forms import AMOUNT_ERRORS, BudgetLineForm, RowFormSet, amount_field
 from grants.models import AGREEMENT_TRANSITIONS, AgreementStatus, Country, Grant
@@ -47,7 +47,8 @@ class AgreementForm(forms.ModelForm):
         eligible = call.countries.order_by("name")
         self.fields["country"].queryset = eligible if eligible.exists() else Country.objects.order_by("name")
         self.fields["objective"].queryset = call.programme.objectives.order_by("number")
-        self.fields["reporting_currency"].widget.attrs.update({"maxlength": 3, "autocapitalize": "characters"})
+        old = self.fields["reporting_currency"]
+        self.fields["reporting_currency"] = CurrencyField(label=old.label, help_text=old.help_text)
         for field in self.fields.values():
             field.required = False
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import EUR
-from core.forms import AmountField, LocalDecimalField
+from core.forms import AmountField, CurrencyField, LocalDecimalField
 
 CSV_MAX_BYTES = 1024 * 1024
 TWO_DECIMALS = {"max_decimal_places": _("Enter an amount with at most two decimals.")}
@@ -30,9 +30,7 @@ class PaymentForm(forms.Form):
     value_date = forms.DateField(label=_("Value date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     bank_reference = forms.CharField(label=_("Bank reference of the transfer"), max_length=64)
     local_amount = _amount_field(_("Amount received in local currency"), required=False, max_digits=18)
-    local_currency = forms.CharField(
-        label=_("Local currency"), max_length=3, required=False, help_text=_("Three-letter code, e.g. NPR.")
-    )
+    local_currency = CurrencyField(label=_("Local currency"), required=False)
     local_rate = LocalDecimalField(
         label=_("Rate applied (local units per EUR)"), required=False, max_digits=18, decimal_places=6,
         help_text=_("Give the amount received or the rate: the other is worked out."),
