@@ -252,18 +252,23 @@ def _further(state, previous, paid_before, spent, threshold, report_approved, pe
     last_payment = previous.paid if previous else ZERO
     earlier = paid_before - last_payment
     required = round_money(earlier + last_payment * threshold / HUNDRED)
+    # Each figure of the rule is named, so whoever reads it can check the sum: earlier + pct% of the previous payment.
+    figures = {
+        "spent": money_text(spent), "required": money_text(required), "earlier": money_text(earlier),
+        "last": money_text(last_payment), "pct": f"{threshold:g}",
+    }
     if spent >= required:
         state.reasons.append(
-            _("Approved expenditure %(spent)s reaches %(required)s (all earlier payments and %(pct)s%% of the previous one).")
-            % {"spent": money_text(spent), "required": money_text(required), "pct": f"{threshold:g}"}
+            _("Expenditure rule met: %(spent)s approved, %(required)s needed (%(earlier)s paid before the previous payment, "
+              "plus %(pct)s%% of the previous payment of %(last)s).") % figures
         )
     else:
         unspent = max(paid_before - spent, ZERO)
         state.due = max(tranche.planned_amount - unspent, ZERO)
         state.reduction = tranche.planned_amount - state.due
         state.reasons.append(
-            _("Reduced by the unspent %(unspent)s: approved expenditure %(spent)s is below %(required)s (all earlier payments and %(pct)s%% of the previous one).")
-            % {"unspent": money_text(unspent), "spent": money_text(spent), "required": money_text(required), "pct": f"{threshold:g}"}
+            _("Reduced by %(unspent)s not spent: %(spent)s approved, %(required)s needed (%(earlier)s paid before the previous "
+              "payment, plus %(pct)s%% of the previous payment of %(last)s).") % {**figures, "unspent": money_text(unspent)}
         )
     state.status = WAITING if blocked else PAYABLE
 
