@@ -3,6 +3,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formats import number_text
 from core.pdf import Spacer, eur, facts, mm, para, render, styles, table
 
 
@@ -62,7 +63,7 @@ def status_report_pdf(d) -> bytes:
         _amount_table(
             [_("Month"), _("Net disbursed"), _("Cumulative"), _("Share of the envelope")],
             [[date_format(m.month, "YEAR_MONTH_FORMAT"), m.net, m.cumulative,
-              f"{(m.cumulative * 100 / p.envelope):.1f} %" if p.envelope else ""] for m in d.months_with_movement],
+              f"{number_text(m.cumulative * 100 / p.envelope, 1)} %" if p.envelope else ""] for m in d.months_with_movement],
             (58 * mm, 38 * mm, 38 * mm, 36 * mm), st,
         ),
         para(_("Outstanding advances by age"), st["h2"]),
@@ -76,7 +77,7 @@ def status_report_pdf(d) -> bytes:
     ]
     if d.ageing.advances:
         story += [
-            Spacer(1, 3 * mm),
+            para(_("Outstanding advances by grant"), st["h2"]),
             _amount_table(
                 [_("Grant"), _("Paid"), _("Approved expenditure"), _("Outstanding"), _("Oldest unjustified payment")],
                 [[f"{a.reference} {a.organisation}", a.paid, a.approved, a.outstanding,

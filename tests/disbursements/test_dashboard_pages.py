@@ -122,7 +122,8 @@ def test_pdf_status_report_has_the_figures(client, programme, paid, donor):
     assert "Report date:" in text and programme.donor in text
     for figure in ("€1,000,000.00", "€100,000.00", "€80,000.00", "€900,000.00", "€50,000.00"):
         assert figure in text, figure
-    for heading in ("By call", "By country", "By objective", "Disbursements by month", "Outstanding advances by age"):
+    for heading in ("By call", "By country", "By objective", "Disbursements by month", "Outstanding advances by age",
+                    "Outstanding advances by grant"):
         assert heading in text, heading
     assert "C7 Shelters" in text and "Nepal" in text and "G-77" in text and "January 2026" in text
 
