@@ -1,8 +1,8 @@
 """Tried as a new user would: on the main pages of each role, in each language, the visible words that are not
 names, numbers or references differ from the English page's (at least 95% of them).
 
-"Names" are what people typed into the system (organisations, people, call and application texts, grid criteria,
-countries, currencies): everything in the database's text columns, and country names in both languages."""
+"Names" are what people typed into the system (organisations, people, call and application texts, grid criteria) and
+the names of countries and currencies: everything in the database's text columns, and those names in every language."""
 import re
 
 import pytest
@@ -16,6 +16,7 @@ from accounts.models import User
 from applications.models import Assignment, AssignmentStatus, ReviewStatus
 from applications.review.services import conflict_declare
 from applications.services import application_start
+from core.forms import currency_choices
 from demo.glo_act import seed
 from disbursements.schedule import facts_for, schedule_status
 from grants.models import Call, Grant
@@ -69,6 +70,8 @@ def data_words():
     for language in ["en", *LANGUAGES]:
         with translation.override(language):
             for _code, name in countries:
+                found.update(w.casefold() for w in WORD.findall(str(name)))
+            for _code, name in currency_choices():  # the currency lists: "NPR – Nepalese rupee"
                 found.update(w.casefold() for w in WORD.findall(str(name)))
     return found
 
