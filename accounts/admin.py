@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from guardian.admin import GuardedModelAdmin
 
 from audit.admin_mixins import AuditedAdminMixin
@@ -10,6 +11,7 @@ from audit.admin_mixins import AuditedAdminMixin
 from . import roles as R
 from .models import Membership, Organisation, User
 from .services import role_grant, role_revoke
+from .signin.services import signin_unlock
 
 
 class UserRolesForm(UserChangeForm):
@@ -43,6 +45,19 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    actions = ["unlock_signin"]
+
+    @admin.action(description=_("Lift the sign-in pause of the selected accounts"), permissions=["change"])
+    def unlock_signin(self, request, queryset):
+        unlocked = [user for user in queryset if signin_unlock(actor=request.user, email=user.email, via="admin")]
+        self.message_user(
+            request,
+            ngettext(
+                "Sign-in is no longer paused for %(count)d account.",
+                "Sign-in is no longer paused for %(count)d accounts.",
+                len(unlocked),
+            ) % {"count": len(unlocked)},
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -9,5 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from .role_setup import sync_role_groups
+        from .signin import receivers  # noqa: F401  (connects the sign-in signal receivers)
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="accounts.sync_role_groups")

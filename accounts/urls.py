@@ -3,6 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import PasswordResetInLanguageForm
+from .signin.views import NewPasswordView
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "accounts/password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        NewPasswordView.as_view(),
         name="password_reset_confirm",
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

@@ -3,6 +3,7 @@
 Development (`make run`) sets DEBUG=1. Production runs with DEBUG=0 and then requires SECRET_KEY and
 ALLOWED_HOSTS; HTTPS settings are on unless HTTPS=0.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "axes",
     "djmoney",
     "django_countries",
     "rest_framework",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    # Last: it turns a sign-in refused during a pause into the "sign-in is paused" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +112,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in while the account or the address is paused (see AXES_* below).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -124,6 +130,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# Sign-in throttling (django-axes; failures are counted in the database, so every app node sees them): after
+# SIGNIN_FAILURE_LIMIT failed sign-ins for an account, or from an address, sign-in is paused for
+# SIGNIN_LOCKOUT_MINUTES. Attempts refused during a pause do not extend it. The page, the audit events and the
+# unlocking (`manage.py unlock_signin`, the user admin) are in accounts/signin/.
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME < timedelta(minutes=1):
+    raise ImproperlyConfigured("SIGNIN_FAILURE_LIMIT and SIGNIN_LOCKOUT_MINUTES must be at least 1.")
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field, which holds the e-mail address
+AXES_USERNAME_CALLABLE = "accounts.signin.throttle.attempt_email"
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_ip"  # the address the audit trail records
+AXES_LOCKOUT_CALLABLE = "accounts.signin.throttle.signin_paused"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ADMIN = False  # unlocking goes through accounts.signin.services, which audits it
 
 # Internationalisation: the six languages the UI ships in; Arabic is right-to-left.
 LANGUAGE_CODE = "en"
