@@ -203,6 +203,8 @@ def _mail_rendered(*, to, subject, template, context):
 # --- Self-registration and e-mail verification -----------------------------------------------------------------
 
 VERIFICATION_RESEND_INTERVAL = timedelta(minutes=1)
+# An address that already has an account: its owner is told of a sign-up attempt at most once in this interval.
+SIGNUP_NOTICE_INTERVAL = timedelta(hours=1)
 
 
 def cso_register(
@@ -210,24 +212,30 @@ def cso_register(
     language=None,
 ):
     """A visitor registers themselves and their organisation: an applicant account that administers the new
-    organisation, and a verification e-mail. `base_url` (scheme and host) prefixes the link in the e-mail."""
+    organisation, and a verification e-mail. `base_url` (scheme and host) prefixes the links in the e-mails.
+
+    Returns (user, organisation); or (None, None) when the address already has an account: then nothing is created
+    and the owner is e-mailed instead (`_signup_existing`), so that the visitor learns nothing about who has an
+    account here, as with password reset."""
     email = User.objects.normalize_email(email.strip()).lower()
     profile = _clean_profile(
         legal_name=legal_name, acronym=acronym, country=country, registration_number=registration_number, org_type=org_type
     )
     with transaction.atomic():
-        # Both checks come first, so a refusal leaves nothing behind.
-        if User.objects.filter(email__iexact=email).exists():
-            raise DomainError(
-                _("An account with this e-mail address already exists. Sign in, or reset your password."),
-                code="email_taken", field="email",
-            )
+        # The organisation check comes first, so a refusal leaves nothing behind and reads the same whether or not
+        # the address has an account.
         if Organisation.objects.filter(country=profile["country"], registration_number=profile["registration_number"]).exists():
             raise DomainError(
                 _("An organisation with this registration number is already registered in this country. "
                   "Ask its administrator to invite you."),
                 code="duplicate_registration", field="registration_number",
             )
+        owner = User.objects.select_for_update().filter(email__iexact=email).first()
+        if owner is not None:
+            # The password is hashed all the same, so the answer takes as long as for a new account.
+            User().set_password(password)
+            _signup_existing(owner, base_url=base_url)
+            return None, None
         user = user_create(
             actor=actor, email=email, password=password, full_name=full_name.strip(), roles=(R.APPLICANT,), language=language
         )
@@ -236,6 +244,34 @@ def cso_register(
         screen_organisation(actor=user, organisation=organisation)
         _send_verification(actor=user, user=user, base_url=base_url)
     return user, organisation
+
+
+def _last_event_at(user, verb):
+    """When the latest audit event `verb` about `user` was written, or None."""
+    return (
+        AuditEvent.objects.filter(verb=verb, target_type=ContentType.objects.get_for_model(User), target_id=str(user.pk))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def _signup_existing(owner, *, base_url):
+    """Someone tried to register with the address of `owner`'s account: tell the owner (at most once per
+    SIGNUP_NOTICE_INTERVAL, so the form cannot be used to flood a mailbox), with links to sign in and to reset the
+    password."""
+    last_notice = _last_event_at(owner, "user.signup_notice_sent")
+    if last_notice is not None and timezone.now() - last_notice < SIGNUP_NOTICE_INTERVAL:
+        return
+    _mail_rendered(
+        to=owner,
+        subject=lambda context: _("Someone tried to register with your e-mail address"),
+        template="accounts/email/signup_existing.txt",
+        context={
+            "user": owner, "login_link": base_url + reverse("login"), "reset_link": base_url + reverse("password_reset"),
+        },
+    )
+    audit_record(actor=None, verb="user.signup_notice_sent", target=owner, data={"email": owner.email})
 
 
 def _send_verification(*, actor, user, base_url):
@@ -255,14 +291,7 @@ def email_verification_send(*, actor, user, base_url):
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.email_verified_at is not None:
             raise DomainError(_("Your e-mail address is already verified."), code="already_verified")
-        last_sent = (
-            AuditEvent.objects.filter(
-                verb="user.verification_sent", target_type=ContentType.objects.get_for_model(User), target_id=str(user.pk)
-            )
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
+        last_sent = _last_event_at(user, "user.verification_sent")
         if last_sent is not None and timezone.now() - last_sent < VERIFICATION_RESEND_INTERVAL:
             raise DomainError(
                 _("We sent you a link less than a minute ago. Please wait a minute before asking again."),

@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("accounts/password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
     path("account/", views.account, name="account"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/verify/", views.check_email, name="check_email"),

@@ -68,20 +68,30 @@ def _status(form):
 
 # --- Sign-up and e-mail verification ---------------------------------------------------------------------------
 
+_SIGNUP_EMAIL = "signup_email"
+
+
 def signup(request):
-    """A visitor registers themselves and their organisation, is signed in, and is asked to confirm their address."""
+    """A visitor registers themselves and their organisation and is asked to confirm their address, then to sign in.
+
+    Whether or not the address already has an account, the answer is the same page (cso_register e-mails the owner
+    instead), so nobody learns from it who has an account; and so nobody is signed in here."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(_posted(request))
     if form.is_valid():
         try:
-            user, _organisation = cso_register(base_url=_base_url(request), **form.cleaned_data)
+            cso_register(base_url=_base_url(request), **form.cleaned_data)
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            login(request, user, backend=_MODEL_BACKEND)
-            return redirect("check_email")
+            request.session[_SIGNUP_EMAIL] = form.cleaned_data["email"]
+            return redirect("signup_sent")
     return render(request, "accounts/signup.html", {"form": form}, status=_status(form))
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html", {"email": request.session.get(_SIGNUP_EMAIL, "")})
 
 
 @login_required

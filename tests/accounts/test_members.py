@@ -28,19 +28,6 @@ BASE = "http://testserver"
 PASSWORD = "a-long-and-unusual-passphrase"
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    c = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: c.now)
-    return c
-
-
 def member_of(organisation, role, **user_fields):
     user = make_user(R.APPLICANT, email_verified_at=timezone.now(), **user_fields)
     membership_set(actor=None, organisation=organisation, user=user, role=role)

@@ -32,22 +32,6 @@ def _throttled(settings):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Moves the clock that Django and the lock-out read (axes imported `now` by name)."""
-
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    c = Clock()
-    for target in ("django.utils.timezone.now", "axes.handlers.proxy.now", "axes.attempts.now"):
-        monkeypatch.setattr(target, lambda: c.now)
-    return c
-
-
-@pytest.fixture
 def amina(db):
     return make_user(R.APPLICANT, email="amina@example.org", email_verified_at=timezone.now())
 

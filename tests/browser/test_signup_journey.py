@@ -1,5 +1,5 @@
-"""A CSO registers, confirms its e-mail address from the link it received, completes its profile, and invites a
-colleague who joins from the link in the invitation."""
+"""A CSO registers, confirms its e-mail address from the link it received, signs in, completes its profile, and
+invites a colleague who joins from the link in the invitation."""
 import re
 
 from django.core import mail
@@ -57,6 +57,11 @@ def test_register_verify_and_complete_the_profile(live_server, transactional_db,
     link = re.search(r"https?://\S+/accounts/verify/\S+/", message.body).group(0)
     page.goto(link)
     assert page.get_by_role("heading", name="Your e-mail address is confirmed").is_visible()
+    # Registering does not sign in (the answer is the same for an address that has an account): sign in now.
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    page.get_by_label("E-mail address").fill("amina@shelter.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Shelter Network Nepal").click()
 
     assert page.get_by_role("heading", name="What is missing").is_visible()
