@@ -40,6 +40,10 @@ def register_and_verify(page, base):
     link = re.search(r"https?://\S+/accounts/verify/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
     assert page.get_by_role("heading", name="Your e-mail address is confirmed").is_visible()
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
+    page.get_by_label("E-mail address").fill("maya@safehaven.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def complete_profile(page):
