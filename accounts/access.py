@@ -7,7 +7,10 @@ Two layers:
 """
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
+
+from core.errors import DomainError
 
 from . import roles as R
 from .models import Organisation
@@ -47,6 +50,23 @@ def require_role(user, *roles):
 
 def is_programme_staff(user) -> bool:
     return has_role(user, *R.STAFF_ROLES)
+
+
+def needs_email_verification(user) -> bool:
+    # Programme staff accounts are created by administrators, not self-registered: nothing to prove there.
+    return user.is_authenticated and user.email_verified_at is None and not is_programme_staff(user)
+
+
+def require_verified_email_to_upload(user):
+    """Every service that stores a file someone uploads (due-diligence documents, application and report
+    attachments) calls this first: an account whose address is not verified yet may not upload. The refusal is a
+    DomainError on the form's file field, so the page comes back with everything else that was typed."""
+    if needs_email_verification(user):
+        raise DomainError(
+            _("Please confirm your e-mail address before uploading files: open the link we sent you, or ask for a "
+              "new one."),
+            code="email_unverified", field="file",
+        )
 
 
 def objects_for(user, perm, queryset):

@@ -6,12 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .access import is_programme_staff
-
-
-def needs_email_verification(user) -> bool:
-    # Programme staff accounts are created by administrators, not self-registered: nothing to prove there.
-    return user.is_authenticated and user.email_verified_at is None and not is_programme_staff(user)
+from .access import needs_email_verification
 
 
 def verified_email_required(view):

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 
-from .access import can_on, may_handle_bank_details, organisation_for, organisations_for
-from .decorators import needs_email_verification, verified_email_required
+from .access import can_on, may_handle_bank_details, needs_email_verification, organisation_for, organisations_for
+from .decorators import verified_email_required
 from .forms import (
     BankDetailsForm,
     InvitationForm,

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import can_on
+from accounts.access import can_on, require_verified_email_to_upload
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import utc_text
@@ -142,6 +142,7 @@ def application_save_draft(*, actor, application, fields, countries, lines, rows
 
 
 def attachment_add(*, actor, application, title, uploaded_file) -> Attachment:
+    require_verified_email_to_upload(actor)
     kind = validate_upload(uploaded_file)  # raises ValidationError with a message for the file field
     with transaction.atomic():
         application = _locked(application)

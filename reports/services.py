@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from moneyed import CURRENCIES
 
 from accounts import roles as R
-from accounts.access import has_role
+from accounts.access import has_role, require_verified_email_to_upload
 from applications.models import LogframeRow
 from audit.services import audit_record
 from core.errors import DomainError
@@ -248,6 +248,7 @@ def report_save(*, actor, version, data: dict, indicators: list, expenditure: di
 
 
 def report_attach(*, actor, version, title, upload) -> ReportAttachment:
+    require_verified_email_to_upload(actor)
     kind = validate_upload(upload)  # raises ValidationError with a message for the file field
     with transaction.atomic():
         version = _editable_version(actor, version)

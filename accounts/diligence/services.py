@@ -25,7 +25,7 @@ from core.mail import Mail, mail_on_commit
 from core.uploads import safe_download_name, validate_upload
 
 from .. import roles as R
-from ..access import can_on, has_role
+from ..access import can_on, has_role, require_verified_email_to_upload
 from ..models import (
     DocumentKind,
     DocumentStatus,
@@ -373,6 +373,7 @@ def document_upload(*, actor, organisation, kind, file) -> DueDiligenceDocument:
         raise DomainError(_("Unknown kind of document."), code="unknown_kind", field="kind")
     if not can_upload_documents(actor, organisation):
         raise DomainError(_("Only the organisation's administrators and editors may upload its documents."), code="forbidden")
+    require_verified_email_to_upload(actor)
     try:
         file_kind = validate_upload(file)
     except ValidationError as exc:

@@ -3,6 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts import roles as R
 from accounts.diligence.services import (
@@ -46,7 +47,7 @@ def pdf(name="certificate.pdf", content=PDF):
 
 
 def member(organisation, role):
-    user = make_user(R.APPLICANT)
+    user = make_user(R.APPLICANT, email_verified_at=timezone.now())
     membership_set(actor=None, organisation=organisation, user=user, role=role)
     return user
 

@@ -7,8 +7,7 @@ from django.core import signing
 from django.utils import timezone
 
 from accounts import roles as R
-from accounts.access import can_on, has_role
-from accounts.decorators import needs_email_verification
+from accounts.access import can_on, has_role, needs_email_verification
 from accounts.models import Membership, MemberRole, Organisation, User
 from accounts.services import cso_register, email_verification_send, user_verify_email
 from accounts.tokens import email_verification_token
