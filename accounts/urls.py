@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .forms import PasswordResetInLanguageForm
-from .signin.views import NewPasswordView
+from .signin.views import NewPasswordView, SignInView
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", SignInView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("accounts.signin.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",

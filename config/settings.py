@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "djmoney",
     "django_countries",
     "rest_framework",
@@ -67,8 +69,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a two-factor code
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.signin.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last: it turns a sign-in refused during a pause into the "sign-in is paused" page.
@@ -146,6 +150,12 @@ AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_ip"  # the address the audit 
 AXES_LOCKOUT_CALLABLE = "accounts.signin.throttle.signin_paused"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ADMIN = False  # unlocking goes through accounts.signin.services, which audits it
+
+# Two-factor sign-in (django-otp, time-based codes from an authenticator app), set up on /account/two-factor/.
+# Optional for staff roles; with TWO_FACTOR_REQUIRED=1, finance officers and administrators must set it up before
+# they can use any page.
+TWO_FACTOR_REQUIRED_ROLES = ["finance_officer", "administrator"] if env_bool("TWO_FACTOR_REQUIRED", False) else []
+OTP_TOTP_ISSUER = "CSO Grants"
 
 # Internationalisation: the six languages the UI ships in; Arabic is right-to-left.
 LANGUAGE_CODE = "en"
