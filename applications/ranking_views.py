@@ -1,6 +1,4 @@
 """The officer's ranking of a call: scores, divergence, moderation, the award proposal and confirmed decisions."""
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
+from core import csvfiles
 from core.documents import document_language, pdf_response
 from core.errors import DomainError
 from grants.models import Call, CallStatus, Grant, GridStage
@@ -118,7 +117,7 @@ def ranking_csv(request, call_pk):
     sections = list(results.grid.sections.all()) if results.grid else []
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ranking-{call.programme.code}-{call.reference}-{stage}.csv"'
-    writer = csv.writer(response)
+    writer = csvfiles.writer(response)
     writer.writerow(
         ["rank", "reference", "applicant", "country", "reviews", "raw_total", "normalised_total", "moderated_total"]
         + [f"section_{s.position + 1}" for s in sections]

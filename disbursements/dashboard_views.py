@@ -1,6 +1,4 @@
 """The envelope dashboard (page, PDF status report, CSV): programme staff and donor observers, read-only."""
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -8,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import roles as R
 from accounts.access import require_role
+from core import csvfiles
 from core.documents import pdf_response
 from grants.selectors import programmes_with_envelope
 
@@ -68,7 +67,7 @@ def dashboard_csv(request):
     d, _programmes = _dashboard_for(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(d, "csv")}"'
-    writer = csv.writer(response)
+    writer = csvfiles.writer(response)
     writer.writerow(EXPORT_HEADER)
     writer.writerows(export_rows(d))
     return response

@@ -14,7 +14,6 @@ grant. Amounts are Decimal throughout and become JSON numbers only in `grants_pa
 Cost: two queries however many grants: the grants with their call, organisation, country, award decision and
 latest agreement version; and the payments aggregated per grant.
 """
-import csv
 import io
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +22,7 @@ from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import csvfiles
 from core.errors import DomainError
 from core.identifiers import open_data_id
 from core.money import EUR, ZERO, format_amount, round_money
@@ -228,7 +228,7 @@ def grants_csv(programme, *, today=None, source_url=None) -> str:
     `today` is accepted for symmetry with the package; the CSV template has no issue date."""
     records = grant_records(programme, source_url=source_url)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     writer.writerow(title for title, _path in CSV_COLUMNS)
     for record in records:
         writer.writerow(_cell(record, path) for _title, path in CSV_COLUMNS)
