@@ -7,7 +7,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,6 +22,9 @@ from grants.periods import add_months
 from .models import ExchangeRate
 
 RATE_PLACES = Decimal("0.000001")
+RATE_LIMIT = Decimal(10) ** 12  # ExchangeRate.rate: 18 digits, 6 of them decimals
+SOURCE_MAX_LENGTH = ExchangeRate._meta.get_field("source").max_length
+IMPORT_MAX_ROWS = 5_000  # two years of InforEuro's 170-odd currencies; each row is a locked write and an audit event
 
 
 class FxError(DomainError):
@@ -55,15 +58,18 @@ def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
         rate = to_decimal(rate)
     except MoneyValueError as exc:
         raise FxError(_("The rate must be a number."), code="invalid_rate", field="rate") from exc
+    if rate >= RATE_LIMIT:
+        raise FxError(_("The rate is too large."), code="invalid_rate", field="rate")
+    rate = rate.quantize(RATE_PLACES)
     if rate <= 0:
         raise FxError(_("The rate must be greater than zero."), code="invalid_rate", field="rate")
-    try:
-        rate = rate.quantize(RATE_PLACES)
-    except InvalidOperation as exc:
-        raise FxError(_("The rate is too large."), code="invalid_rate", field="rate") from exc
     source = (source or "").strip()
     if not source:
         raise FxError(_("Say where the rate comes from (e.g. InforEuro)."), code="source_required", field="source")
+    if len(source) > SOURCE_MAX_LENGTH:
+        raise FxError(
+            _("The source is too long (at most %(max)d characters).") % {"max": SOURCE_MAX_LENGTH}, code="too_long", field="source"
+        )
     with transaction.atomic():
         existing = ExchangeRate.objects.select_for_update().filter(currency=currency, month=month).first()
         before = existing.rate if existing else None
@@ -79,19 +85,52 @@ def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
     return fx
 
 
+def _rate_rows(text):
+    """The rows of a rates CSV as (line number, {lower-case column: value}), all read before anything is written.
+    Raises FxError for anything that is not such a CSV, so no malformed file reaches the person as a server error."""
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise FxError(_("The file contains NUL bytes: it is not a CSV text file."), code="not_text", field="file")
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;")
+    except csv.Error:  # one column, or none: read it as commas and let the column check say what is missing
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    rows = []
+    try:
+        columns = {(c or "").strip().lower() for c in (reader.fieldnames or [])}
+        if not {"currency", "month", "rate"} <= columns:
+            raise FxError(_("The file needs the columns currency, month and rate (and optionally source)."), code="columns", field="file")
+        for row in reader:
+            if len(rows) == IMPORT_MAX_ROWS:
+                raise FxError(
+                    _("The file has more than %(max)d rates; split it into smaller files. Nothing was imported.") % {"max": IMPORT_MAX_ROWS},
+                    code="too_many", field="file",
+                )
+            if None in row:  # DictReader files values beyond the header's columns under None
+                raise FxError(
+                    _("Line %(line)s has more values than the file has columns. Nothing was imported.") % {"line": reader.line_num},
+                    code="extra_values", field="file",
+                )
+            rows.append((reader.line_num, {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}))
+    except csv.Error as exc:
+        raise FxError(
+            _("Line %(line)s cannot be read as CSV: a value is too long or a quote is not closed. Nothing was imported.")
+            % {"line": reader.line_num + 1},  # line_num counts the lines of the records read whole
+            code="malformed", field="file",
+        ) from exc
+    return rows
+
+
 def rates_import(*, actor, text: str, source="") -> int:
     """Record every rate of a CSV text (columns currency, month YYYY-MM, rate, optional source; comma or semicolon;
-    a BOM tolerated), all or nothing. A bad line raises FxError naming its line number. Returns the count."""
-    text = text.lstrip("\ufeff")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;") if text.strip() else csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = {(c or "").strip().lower() for c in (reader.fieldnames or [])}
-    if not {"currency", "month", "rate"} <= columns:
-        raise FxError(_("The file needs the columns currency, month and rate (and optionally source)."), code="columns", field="file")
-    count = 0
+    a BOM tolerated; at most IMPORT_MAX_ROWS rows), all or nothing. A bad file or line raises FxError, naming the
+    line. Returns the count."""
+    rows = _rate_rows(text)
+    if not rows:
+        raise FxError(_("The file has no rates."), code="empty", field="file")
     with transaction.atomic():
-        for line, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        for line, row in rows:
             try:
                 fx_rate_set(actor=actor, currency=row["currency"], month=row["month"], rate=row["rate"], source=row.get("source") or source)
             except FxError as exc:
@@ -99,10 +138,7 @@ def rates_import(*, actor, text: str, source="") -> int:
                     _("Line %(line)s: %(message)s Nothing was imported.") % {"line": line, "message": exc.message},
                     code=exc.code, field="file",
                 ) from exc
-            count += 1
-    if not count:
-        raise FxError(_("The file has no rates."), code="empty", field="file")
-    return count
+    return len(rows)
 
 
 @dataclass(frozen=True)
