@@ -1,9 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.admin import GuardedModelAdmin
 
 from audit.admin_mixins import AuditedAdminMixin
@@ -11,7 +12,7 @@ from audit.admin_mixins import AuditedAdminMixin
 from . import roles as R
 from .models import Membership, Organisation, User
 from .services import role_grant, role_revoke
-from .signin.services import signin_unlock
+from .signin.services import signin_unlock, two_factor_remove
 
 
 class UserRolesForm(UserChangeForm):
@@ -45,7 +46,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
-    actions = ["unlock_signin"]
+    actions = ["unlock_signin", "reset_two_factor"]
 
     @admin.action(description=_("Lift the sign-in pause of the selected accounts"), permissions=["change"])
     def unlock_signin(self, request, queryset):
@@ -57,6 +58,24 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
                 "Sign-in is no longer paused for %(count)d accounts.",
                 len(unlocked),
             ) % {"count": len(unlocked)},
+        )
+
+    @admin.action(description=_("Reset the two-factor sign-in of the selected accounts"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """For a lost or replaced phone: the person signs in with the password again and sets up a new app."""
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(
+                request, _("Your own two-factor sign-in is changed on your two-factor sign-in page, with a code."),
+                level=messages.WARNING,
+            )
+        reset = sum(two_factor_remove(actor=request.user, user=user) for user in queryset.exclude(pk=request.user.pk))
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in was reset for %(count)d account.",
+                "Two-factor sign-in was reset for %(count)d accounts.",
+                reset,
+            ) % {"count": reset},
         )
 
     def save_related(self, request, form, formsets, change):
@@ -89,4 +108,10 @@ class OrganisationAdmin(AuditedAdminMixin, GuardedModelAdmin):
     list_filter = ("country", "org_type")
     search_fields = ("legal_name", "acronym", "registration_number")
     inlines = [MembershipInline]
+
+
+# Devices hold the secrets of two-factor sign-in: they are never shown, and removed only through
+# accounts.signin.services (audited), e.g. by the user admin's "reset" action.
+admin.site.unregister(TOTPDevice)
+
 from .diligence import admin  # noqa

@@ -22,6 +22,8 @@ ALL_ROLES = tuple(ROLE_LABELS)
 STAFF_ROLES = (PROGRAMME_OFFICER, FINANCE_OFFICER, ADMINISTRATOR)
 # Who may read the envelope position: staff and the donor's observers (read-only).
 ENVELOPE_READERS = STAFF_ROLES + (DONOR_OBSERVER,)
+# Who may use two-factor sign-in (accounts.signin): everyone who works on the programme's side.
+TWO_FACTOR_ROLES = STAFF_ROLES + (REVIEWER, DONOR_OBSERVER)
 
 # Django model permissions each role's group holds, for the admin site. Object-level access (which
 # organisation, which application) is decided by accounts.access, not by these.
