@@ -4,5 +4,5 @@ from . import token_views
 
 urlpatterns = [
     path("account/api-tokens/", token_views.api_tokens, name="api_tokens"),
-    path("account/api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
+    path("account/api-tokens/<id:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     # Pages are compressed (static files are pre-compressed by WhiteNoise); Django's GZipMiddleware pads each
     # response at random against BREACH, and CSRF tokens are masked per request.
     "django.middleware.gzip.GZipMiddleware",
+    # Before anything reads the session, the user or a form: a NUL in the request is a 400, not a database error.
+    "core.middleware.MalformedInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

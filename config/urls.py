@@ -5,6 +5,8 @@ from core.views import favicon, healthz
 
 from . import views
 
+handler400 = "core.views.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),

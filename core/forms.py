@@ -145,3 +145,16 @@ class CurrencyField(forms.ChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("choices", currency_choices)
         super().__init__(**kwargs)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field, where an id too large for the database is a wrong choice like any unknown one: SQLite cannot
+    bind such a number and raises OverflowError as the choices are looked up (PostgreSQL finds nothing)."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except OverflowError:
+            raise forms.ValidationError(
+                forms.ModelChoiceField.default_error_messages["invalid_choice"], code="invalid_choice"
+            ) from None

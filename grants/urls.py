@@ -8,6 +8,6 @@ urlpatterns = [
     path("calls/", views.call_list, name="call_list"),
     path("calls/<slug:programme_code>/<str:reference>/", views.call_detail, name="call_detail"),
     path(
-        "calls/<slug:programme_code>/<str:reference>/documents/<int:pk>/", views.call_document, name="call_document"
+        "calls/<slug:programme_code>/<str:reference>/documents/<id:pk>/", views.call_document, name="call_document"
     ),
 ]

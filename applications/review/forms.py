@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedModelMultipleChoiceField
+
 
 def reviewer_label(user):
     """Name, e-mail and country, so officers can tell reviewers with the same name apart."""
@@ -9,7 +11,7 @@ def reviewer_label(user):
     return f"{label} · {user.country.name}" if user.country else label
 
 
-class ReviewerMultipleChoiceField(forms.ModelMultipleChoiceField):
+class ReviewerMultipleChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return reviewer_label(obj)
 

@@ -10,5 +10,5 @@ urlpatterns = [
     path("grants/<str:reference>/status/", views.grant_status, name="grant_status"),
     path("grants/<str:reference>/amend/<str:kind>/", views.grant_amend, name="grant_amend"),
     path("grants/<str:reference>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
-    path("grants/<str:reference>/agreement/v<int:number>.pdf", views.agreement_version_pdf, name="agreement_version_pdf"),
+    path("grants/<str:reference>/agreement/v<id:number>.pdf", views.agreement_version_pdf, name="agreement_version_pdf"),
 ]
