@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     # The project's apps, in dependency order: each may import only from those above it.
     "core",
     "audit",
@@ -59,8 +60,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every response but static files carries the policy, error pages of the middleware below included.
+    "csp.middleware.CSPMiddleware",
     # Pages are compressed (static files are pre-compressed by WhiteNoise); Django's GZipMiddleware pads each
     # response at random against BREACH, and CSRF tokens are masked per request.
     "django.middleware.gzip.GZipMiddleware",
@@ -71,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads who is signed in before and after everything below: Permissions-Policy, Cache-Control, Clear-Site-Data.
+    "core.headers.SecurityHeadersMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a two-factor code
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -226,13 +232,91 @@ if env_bool("BEHIND_PROXY", False):
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests from this site only, images also as
+# data: URIs (Swagger UI's icons); no inline script or style on any page, no plugins, never framed. CSP_REPORT_ONLY=1
+# sends it as Content-Security-Policy-Report-Only, to try a change on real traffic before enforcing it.
+# Permissions-Policy, Cache-Control and Clear-Site-Data come from core.headers.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
+# Logs go to standard output, one JSON object a line in production (LOG_FORMAT=json, the default when DEBUG is
+# off), each with the id of the request being served (`core.logs`; also sent back as the X-Request-ID header).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Several app nodes share three services besides the database (docs/DEPLOY.md). Without them, the default, one
+# process does everything: a local-memory cache, jobs run at once, files on the local disk.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "cso"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Sessions stay in the database: one fewer thing to lose when Redis restarts, and a signed-in CSO is never signed
+# out by a cache eviction on deadline day.
+
+# The job runner (config/celery.py): Celery with a Redis broker; without a broker, jobs run eagerly.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+# A job is acknowledged when it has finished, so a worker killed mid-job leaves it for another.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "core.tasks.sweep_outbox", "schedule": 60.0},
+}
+
+# Object storage for uploads and generated files: any S3-compatible service when STORAGE_BUCKET is set. Files are
+# private (no public ACL) and reach people only through views that check permissions and stream them.
+STORAGE_BUCKET = env_str("STORAGE_BUCKET", "")
+if STORAGE_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_expire": 60,
+        },
+    }
 
 # REST API (api/): sessions for the browser, personal bearer tokens for machine clients; every endpoint decides
 # access with the same functions as the pages.
@@ -246,6 +330,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in, JSON out: one request format to document, validate and keep idempotent (form posts are the pages').
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON to browsers too: DRF's browsable pages style themselves inline, which the Content-Security-Policy refuses;
+    # people try the API on /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

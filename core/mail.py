@@ -1,16 +1,19 @@
 """The one way the project e-mails people: each message composed in its recipient's language.
 
-A service calls `mail_on_commit(people, compose)` inside its transaction. Once the transaction has committed, for
-each person (anything with `email` and `language`, normally a User) `compose(person)` runs with that person's language
-active and returns the subject, the body and any attachments; so the officer who screens in English sends the
-Nigerien applicant a French e-mail, and a rolled-back change sends nothing.
+A service calls `mail_on_commit(people, compose)` inside its transaction. For each person (anything with `email`
+and `language`, normally a User) `compose(person)` runs with that person's language active and returns the subject,
+the body and any attachments; so the officer who screens in English sends the Nigerien applicant a French e-mail.
+The message is written to the outbox (`core.models.OutboxMessage`) in the same transaction, and the job runner sends
+it once the transaction has committed: a rolled-back change sends nothing, and a committed one is never forgotten
+(`core.outbox`).
 """
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import translation
+
+from .models import OutboxAttachment, OutboxMessage
 
 
 @dataclass
@@ -33,29 +36,35 @@ def language_of(person) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def message_for(person, compose) -> EmailMessage:
-    """The e-mail `compose` writes for `person`, in the person's language."""
-    with translation.override(language_of(person)):
+def outbox_add(person, compose) -> OutboxMessage:
+    """Compose the e-mail for `person` in their language and queue it; it is sent after the transaction commits."""
+    language = language_of(person)
+    with translation.override(language):
         mail = compose(person)
         # Names typed by users can end up in a subject: a line break there would make the message unsendable.
-        message = EmailMessage(subject=" ".join(str(mail.subject).split()), body=str(mail.body), to=[person.email])
-        for name, content, mimetype in mail.attachments:
-            message.attach(name, content, mimetype)
+        message = OutboxMessage.objects.create(
+            to=person.email, language=language, subject=" ".join(str(mail.subject).split()), body=str(mail.body)
+        )
+    OutboxAttachment.objects.bulk_create(
+        OutboxAttachment(message=message, name=name, content=content, mimetype=mimetype)
+        for name, content, mimetype in mail.attachments
+    )
+    transaction.on_commit(lambda: _enqueue(message.pk))
     return message
 
 
+def _enqueue(pk):
+    from .tasks import send_outbox_message  # the job runner loads after the apps
+
+    send_outbox_message.delay(pk)
+
+
 def mail_on_commit(people, compose) -> None:
-    """One e-mail per person (once per address), composed and sent after the current transaction commits."""
+    """One e-mail per person (once per address), queued in the outbox now and sent after the transaction commits."""
     unique = {}
     for person in people:
         if person is not None and getattr(person, "email", ""):
             unique.setdefault(person.email.lower(), person)
-    recipients = [unique[key] for key in sorted(unique)]
-    if not recipients:
-        return
-
-    def send():
-        for person in recipients:
-            message_for(person, compose).send()
-
-    transaction.on_commit(send)
+    with transaction.atomic():
+        for key in sorted(unique):
+            outbox_add(unique[key], compose)

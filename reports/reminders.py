@@ -20,7 +20,7 @@ from accounts import roles as R
 from accounts.models import MemberRole, Membership
 from applications.models import Assignment, AssignmentStatus, ReviewStatus
 from core.formats import date_text, money_text
-from core.mail import Mail, message_for
+from core.mail import Mail, outbox_add
 from disbursements.schedule import facts_for_many, schedule_status
 from grants.models import PAYABLE_STATUSES, Grant, GridStage
 from grants.periods import grant_periods
@@ -163,11 +163,11 @@ def send_reminders(*, today: date | None = None, dry_run=False) -> dict:
 
 
 def _send(notice) -> bool:
-    """Record, then send, in one transaction: a row already there (another run) means skip; a failed send keeps no row."""
+    """Record the reminder and queue its e-mail in one transaction: a row already there (another run) means skip."""
     try:
         with transaction.atomic():
             Reminder.objects.create(kind=notice.kind, event_key=notice.event_key, recipient=notice.recipient)
-            message_for(notice.recipient, notice.compose).send()
+            outbox_add(notice.recipient, notice.compose)
     except IntegrityError:
         return False
     return True

@@ -4,13 +4,14 @@ from datetime import date, timedelta
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from applications.models import Application, Assignment, Review, ReviewStatus
 from disbursements.services import payment_record
 from reports.models import Reminder
-from reports.reminders import send_reminders
+from reports.reminders import send_reminders as queue_reminders
 
 from ..conftest import make_user
 from ..factories import CallFactory
@@ -21,9 +22,16 @@ DUE_SOON = date(2027, 2, 20)  # period 1 of the grant fixture is due on 1 March 
 OVERDUE = date(2027, 3, 5)
 
 
+def send_reminders(**kwargs):
+    """Queue the reminders, then let the job runner send them as it does once the command's transactions commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return queue_reminders(**kwargs)
+
+
 def run(*args):
     out = io.StringIO()
-    call_command("send_reminders", *args, stdout=out)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("send_reminders", *args, stdout=out)
     return out.getvalue()
 
 

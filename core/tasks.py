@@ -1,0 +1,15 @@
+"""Jobs of the core app, run by the project's job runner (Celery; `config/celery.py`)."""
+from celery import shared_task
+
+from .outbox import outbox_send, outbox_sweep
+
+
+@shared_task(ignore_result=True)
+def send_outbox_message(pk):
+    outbox_send(pk)
+
+
+@shared_task(ignore_result=True)
+def sweep_outbox():
+    """Periodic (every minute under `celery beat`): retries what failed or what a dead worker left claimed."""
+    outbox_sweep()
