@@ -1,10 +1,30 @@
 // Keeps a copy of what is typed in a long form in this browser (localStorage), so a dropped connection or a
 // closed tab never loses a draft. The server copy stays the reference: the local copy is offered only when it
 // is newer than the page, and cleared after a successful save. Files are never stored.
+// Every page an applicant sees loads this script: signing out (the form marked data-sign-out) removes every copy
+// kept on this device, so the next person at this browser finds none. The sign-out response also asks the browser to clear
+// the site's storage (Clear-Site-Data); this covers browsers that ignore that header.
 (function () {
+  var PREFIX = "csogrants:";
+  var storage = null;
+  try { storage = window.localStorage; } catch (e) { storage = null; }  // refused when site data is blocked
+  if (!storage) return;
+  var timer = null;
+
+  var forgetAll = function () {
+    clearTimeout(timer);
+    for (var i = storage.length - 1; i >= 0; i--) {
+      var stored = storage.key(i);
+      if (stored && stored.indexOf(PREFIX) === 0) storage.removeItem(stored);
+    }
+  };
+  document.querySelectorAll("form[data-sign-out]").forEach(function (signOut) {
+    signOut.addEventListener("submit", forgetAll);
+  });
+
   var form = document.querySelector("form[data-autosave]");
-  if (!form || !window.localStorage) return;
-  var key = "csogrants:" + form.getAttribute("data-autosave");
+  if (!form) return;
+  var key = PREFIX + form.getAttribute("data-autosave");
   var fields = function () {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.type !== "file" && el.type !== "hidden" && el.type !== "submit" && el.name !== "csrfmiddlewaretoken";
@@ -20,7 +40,7 @@
   };
   var initial = JSON.stringify(snapshot());
   var saved = null;
-  try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+  try { saved = JSON.parse(storage.getItem(key) || "null"); } catch (e) { saved = null; }
   if (saved && saved.data && JSON.stringify(saved.data) !== initial && !document.querySelector(".message.success")) {
     var bar = document.createElement("div");
     bar.className = "message";
@@ -41,13 +61,12 @@
     bar.appendChild(button);
     form.parentNode.insertBefore(bar, form);
   } else {
-    localStorage.removeItem(key);
+    storage.removeItem(key);
   }
-  var timer = null;
   form.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
-      localStorage.setItem(key, JSON.stringify({ at: Date.now(), data: snapshot() }));
+      storage.setItem(key, JSON.stringify({ at: Date.now(), data: snapshot() }));
     }, 400);
   });
 })();
