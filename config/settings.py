@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in, JSON out: one request format to document, validate and keep idempotent (form posts are the pages').
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],  # DRF's, refusing huge or deeply nested bodies
     # JSON to browsers too: DRF's browsable pages style themselves inline, which the Content-Security-Policy refuses;
     # people try the API on /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
