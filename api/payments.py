@@ -23,6 +23,7 @@ from disbursements.models import Payment, Tranche
 from disbursements.services import payment_record, payment_reverse
 from grants.access import grants_for
 
+from .fields import DecimalString, IdRelatedField, MoneyString
 from .idempotency import idempotent
 from .permissions import ReadsGrantees, role_permission
 from .serializers import ErrorSerializer
@@ -31,24 +32,8 @@ from .views import ERRORS, ReadOnlyViewSet, documented
 FinanceOfficers = role_permission(R.FINANCE_OFFICER)
 
 
-class EurosField(serializers.DecimalField):
-    """An amount sent as a decimal string ("83541.78"), never as a JSON float, which could not hold it exactly."""
-
-    default_error_messages = {"float": _('Send the amount as a string with at most two decimals, e.g. "83541.78".')}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        return super().to_internal_value(data)
-
-
 @extend_schema_field(OpenApiTypes.INT)
-class ReadableTrancheField(serializers.PrimaryKeyRelatedField):
+class ReadableTrancheField(IdRelatedField):
     """A tranche of a grant the user may read; any other id is refused like a missing one."""
 
     def get_queryset(self):
@@ -73,12 +58,12 @@ class PaymentCreateSerializer(serializers.Serializer):
     """The values of a payment; `disbursements.services.payment_record` checks the rules."""
 
     tranche = ReadableTrancheField()
-    amount = EurosField()
+    amount = MoneyString()
     value_date = serializers.DateField()
     bank_reference = serializers.CharField(max_length=64)
-    local_amount = EurosField(max_digits=18, required=False, allow_null=True)
+    local_amount = MoneyString(max_digits=18, required=False, allow_null=True)
     local_currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    local_rate = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
+    local_rate = DecimalString(max_digits=18, decimal_places=6, required=False, allow_null=True)
 
 
 class ReversalSerializer(serializers.Serializer):
