@@ -51,3 +51,17 @@ test-fast: install messages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles test-artifacts db.sqlite3
+
+# Deadline surge (docs/DEPLOY.md): 500 CSOs sign in, save three drafts with attachments and submit through nginx to
+# two gunicorn nodes (one killed mid-surge) on PostgreSQL, Redis, an S3 server and a Celery worker, then a verifier
+# checks nothing was lost. Needs PostgreSQL and Redis on 127.0.0.1; installs nginx if missing. `make surge NODES=1`
+# compares with one node. Summary in surge-results/. Not part of `make test`.
+.PHONY: surge
+SURGE_STAMP := $(VENV)/.surge-installed
+$(SURGE_STAMP): requirements-surge.txt $(STAMP)
+	sed -E 's/\[[^]]*\]//' requirements.txt > $(VENV)/surge-constraints.txt
+	$(BIN)/python -m pip install --quiet -r requirements-surge.txt -c $(VENV)/surge-constraints.txt
+	touch $(SURGE_STAMP)
+
+surge: install messages $(SURGE_STAMP)
+	$(BIN)/python surge/run.py $(if $(NODES),--nodes $(NODES)) $(if $(USERS),--users $(USERS))
