@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -229,6 +229,8 @@ if HTTPS:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the app append to X-Forwarded-For (audit.middleware.client_ip).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 1)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -339,6 +341,14 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Rate limits (api/throttling.py), counted in the default cache: per user, per address without credentials, and
+    # failed bearer tokens per address (also checked before a token is looked up). Over a limit: 429 and Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_rate("API_RATE_USER", "120/min"),
+        "anon": env_rate("API_RATE_ANON", "60/min"),
+        "failed_token": env_rate("API_RATE_FAILED_TOKEN", "20/min"),
+    },
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

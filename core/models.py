@@ -33,3 +33,34 @@ class OutboxAttachment(models.Model):
     name = models.CharField(max_length=255)
     mimetype = models.CharField(max_length=100)
     content = models.BinaryField()
+
+
+class GeneratedFile(models.Model):
+    """A file the job runner made (an export, a large PDF), kept until the data it was made from change.
+
+    `name` is the generator (`core.generated`), `key` its parameters (programme, language), `fingerprint` the state
+    of the data it read (the latest audit event and the day): a request with the same three is served this file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    name = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="generated/%Y/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # Why the generator refused (a DomainError's message, safe to show); it refuses again until the data change.
+    refusal = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "key", "fingerprint"], name="generated_file_once")]
+
+    def __str__(self):
+        return f"{self.name} {self.key} ({self.status})"

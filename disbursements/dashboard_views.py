@@ -1,38 +1,39 @@
 """The envelope dashboard (page, PDF status report, CSV): programme staff and donor observers, read-only."""
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts import roles as R
 from accounts.access import require_role
-from core import csvfiles
-from core.documents import pdf_response
+from audit.selectors import data_version
+from core.documents import document_language
+from core.generated import generated_download
 from grants.selectors import programmes_with_envelope
 
 from . import charts
-from .dashboard import EXPORT_HEADER, dashboard, export_rows
-from .dashboard_pdf import status_report_pdf
+from .dashboard import dashboard
 
 # The page lists the grants with the oldest outstanding advances; the PDF and the CSV list them all.
 ADVANCES_ON_PAGE = 50
 
 
-def _dashboard_for(request):
-    """The dashboard of the programme asked for (?programme=CODE, default the first), with the programme list."""
+def _programme_for(request):
+    """The programme asked for (?programme=CODE, default the first), with the programme list."""
     require_role(request.user, *R.ENVELOPE_READERS)
     programmes = list(programmes_with_envelope())
     if not programmes:
         raise Http404
     code = request.GET.get("programme")
-    programme = next((p for p in programmes if p.code == code), programmes[0])
-    return dashboard(programme), programmes
+    return next((p for p in programmes if p.code == code), programmes[0]), programmes
 
 
 @login_required
 @require_GET
 def envelope_dashboard(request):
-    d, programmes = _dashboard_for(request)
+    programme, programmes = _programme_for(request)
+    d = dashboard(programme)
     return render(
         request,
         "disbursements/dashboard.html",
@@ -50,24 +51,22 @@ def envelope_dashboard(request):
     )
 
 
-def _filename(d, extension):
-    return f"{d.programme.code}-envelope-status-{d.as_of.isoformat()}.{extension}"
+def _status_file(request, name):
+    """The status report as the job runner made it for this programme, language and state of the data."""
+    programme, _programmes = _programme_for(request)
+    key = f"{programme.code}|{document_language(request)}"
+    return generated_download(request, name, key, f"{data_version()}|{timezone.localdate().isoformat()}")
 
 
 @login_required
 @require_GET
 def dashboard_pdf(request):
-    d, _programmes = _dashboard_for(request)
-    return pdf_response(status_report_pdf(d), _filename(d, "pdf"))
+    return _status_file(request, "envelope-status-pdf")
 
 
 @login_required
 @require_GET
 def dashboard_csv(request):
-    d, _programmes = _dashboard_for(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(d, "csv")}"'
-    writer = csvfiles.writer(response)
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(export_rows(d))
-    return response
+    return _status_file(request, "envelope-status-csv")
+
+

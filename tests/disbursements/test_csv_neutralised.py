@@ -29,7 +29,7 @@ def test_status_csv_neutralises_text_and_keeps_negative_amounts(client, programm
     reversed_later = signed_grant(call=call, amount="20000.00")
     payment_reverse(actor=finance, payment=_pay(finance, reversed_later, "4000.00", "BANK-2"), reason="Wrong account")
     client.force_login(donor)
-    rows = list(csv.DictReader(io.StringIO(client.get("/envelope/status.csv").content.decode())))
+    rows = list(csv.DictReader(io.StringIO(client.get("/envelope/status.csv").getvalue().decode())))
     advance = next(r for r in rows if r["section"] == "advance")
     assert advance["label"] == "'" + FORMULA and advance["outstanding_eur"] == "5000.00"
     this_month = next(r for r in rows if r["section"] == "month" and r["key"] == f"{timezone.localdate():%Y-%m}")

@@ -116,7 +116,7 @@ def test_pdf_status_report_has_the_figures(client, programme, paid, donor):
     response = client.get("/envelope/status.pdf")
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")  # downloaded as a file, not shown inline
-    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    reader = pypdf.PdfReader(io.BytesIO(response.getvalue()))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert f"{programme.short_name}: envelope status report" in text
     assert "Report date:" in text and programme.donor in text
@@ -133,7 +133,7 @@ def test_csv_sums_match_the_envelope_command(client, programme, paid, finance, d
     client.force_login(donor)
     response = client.get("/envelope/status.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     out = io.StringIO()
     call_command("envelope", "--json", "--programme", programme.code, stdout=out)
     position = json.loads(out.getvalue())

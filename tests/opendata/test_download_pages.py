@@ -61,11 +61,11 @@ def test_staff_and_donor_download_all_three(client, paid_grant, role):
     xml, package, sheet = (client.get(url) for url in _urls(code))
     assert all(r.status_code == 200 and r["Content-Disposition"].startswith("attachment;") for r in (xml, package, sheet))
     assert xml["Content-Type"].startswith("application/xml")
-    activities = etree.fromstring(xml.content)
+    activities = etree.fromstring(xml.getvalue())
     assert [a.get("hierarchy") for a in activities.findall("iati-activity")] == ["1", "2"]
-    grants = json.loads(package.content)["grants"]
+    grants = json.loads(package.getvalue())["grants"]
     assert [g["amountDisbursed"] for g in grants] == [80000]
-    rows = list(csv.DictReader(io.StringIO(sheet.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(sheet.getvalue().decode())))
     assert len(rows) == 1
 
 
