@@ -8,6 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
+from .throttling import FailedTokenThrottle
 
 # A token is used at most once a minute for `last_used_at`, so busy clients do not write on every request.
 LAST_USED_RESOLUTION_SECONDS = 60
@@ -21,9 +22,21 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        """The token's user, or 401; 429 while the client's address is over its limit of failed tokens (checked
+        before the token is looked up, counted when it fails)."""
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        failures = FailedTokenThrottle()
+        if not failures.allow_request(request, None):
+            raise exceptions.Throttled(failures.wait())
+        try:
+            return self._token_user(request, header)
+        except exceptions.AuthenticationFailed:
+            failures.count_failure()
+            raise
+
+    def _token_user(self, request, header):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the header as: Authorization: Bearer <token>."))
         try:

@@ -33,7 +33,7 @@ class ReadOnlyModelSerializer(serializers.ModelSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    """What a refused request returns (401, 403, 404)."""
+    """What a refused request returns (401, 403, 404, 429)."""
 
     detail = serializers.CharField(help_text=_("Why the request was refused."))
 

@@ -40,8 +40,8 @@ from reports.selectors import report_for, reports_for
 from . import filters, permissions, serializers as s
 
 # 401: no or a bad bearer token (with no session); 403: a role that may not use the endpoint; 404: not there, or
-# not the user's to see.
-ERRORS = {401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
+# not the user's to see; 429: over a rate limit (api.throttling), with Retry-After.
+ERRORS = {401: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer, 429: s.ErrorSerializer}
 # A filter value outside the schema (a status not listed, letters for an id): {parameter: [messages]}.
 LIST_ERRORS = {**ERRORS, 400: OpenApiTypes.OBJECT}
 # Grant references: programme code, year, call reference and number (GLOACT-2026-C01-0007); never starting with a

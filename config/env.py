@@ -1,5 +1,6 @@
 """Small readers for settings taken from environment variables."""
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -38,3 +39,16 @@ def env_list(name, default=()):
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name, default):
+    """A rate limit in DRF's notation, requests per second, minute, hour or day: "120/min", "5000/day"."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if not _RATE.fullmatch(raw.strip()):
+        raise ImproperlyConfigured(f"{name} must be a number of requests per s, min, hour or day, e.g. 120/min; got {raw!r}.")
+    return raw.strip()

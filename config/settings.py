@@ -343,7 +343,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Rate limits (api/throttling.py), counted in the default cache: per user, per address without credentials, and
     # failed bearer tokens per address (also checked before a token is looked up). Over a limit: 429 and Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle", "api.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_rate("API_RATE_USER", "120/min"),
         "anon": env_rate("API_RATE_ANON", "60/min"),

@@ -6,8 +6,11 @@ os.environ.setdefault("SECRET_KEY", "tests-only-key-not-used-anywhere-else-01234
 os.environ.setdefault("HTTPS", "0")
 
 from .settings import *  # noqa: E402,F403
-from .settings import STORAGES  # noqa: E402
+from .settings import REST_FRAMEWORK, STORAGES  # noqa: E402
 
+# The API's rate limits would stop the suites that call it hundreds of times a minute (schema fuzzing, concurrency);
+# tests/api/test_throttling.py sets low ones.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "1000000/min")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Sign-in throttling needs the request in authenticate(), which the test client's login() does not pass; the
 # throttling tests (tests/accounts/test_signin_lockout.py) turn it on.
