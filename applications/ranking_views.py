@@ -54,6 +54,8 @@ def ranking(request, call_pk):
             "decision": getattr(p.result.application, "award_decision", None),
             "agreement": p.result.application.reference if p.result.application.reference in agreements else None,
             "form": AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{p.result.application.pk}", stage=stage),
+            # Same field names in every row (the view reads them unprefixed), distinct ids so each label finds its field.
+            "moderation_form": ModerationForm(auto_id=f"id_m{p.result.application.pk}_%s"),
         }
         for p in proposals
     ]
@@ -63,7 +65,8 @@ def ranking(request, call_pk):
         {
             "call": call, "stage": stage, "results": results, "rows": rows, "sections": sections, "remaining": remaining,
             "grid_max": sum(results.section_maxima.values()), "can_decide": has_role(request.user, *DECIDERS),
-            "moderation_form": ModerationForm(),
+            # rank, application, reviews, mean, normalised, one per section, requested, proposal, decision
+            "columns": 8 + len(sections),
         },
     )
 

@@ -102,3 +102,20 @@ def test_ranking_page_queries_do_not_grow(client, officer, open_call, scored):
         submitted_review(app, reviewer(), crit, {"a1": 3, "a2": 3, "b1": 3})
     assert count() == few, "constant in the number of applications"
     assert few <= 15
+
+
+def test_each_application_is_one_group_with_its_forms_below_its_figures(client, officer, open_call, scored):
+    """One <tbody> per application (a card on a phone): the figures row, then the decision form in a row of its own,
+    so the table fits a desktop; the moderation forms of different rows never share an id."""
+    apps, _ = scored
+    client.force_login(officer)
+    body = client.get(url(open_call)).content.decode()
+    groups = re.findall(r'<tbody id="a(\d+)" class="ranking-item[^"]*">(.*?)</tbody>', body, re.S)
+    assert [int(pk) for pk, _ in groups] == [a.pk for a in apps]
+    for pk, group in groups:
+        main, actions = group.split('<tr class="ranking-actions">')
+        assert 'class="ranking-main"' in main and "<form" not in main
+        assert f'action="/screening/calls/{open_call.pk}/ranking/{pk}/decide/"' in actions
+        assert f'colspan="{8 + 2}"' in actions  # every column: the small grid has two sections
+    ids = re.findall(r'id="(id_m\d+_total)"', body)
+    assert len(ids) == len(set(ids))
