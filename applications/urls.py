@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<id:pk>/", views.application_detail, name="application_detail"),
     path("applications/<id:pk>/edit/", views.application_edit, name="application_edit"),
     path("applications/<id:pk>/attachments/<id:attachment_pk>/", views.attachment_download, name="attachment_download"),
+    path("applications/<id:pk>/submit/", views.application_submit, name="application_submit"),
     path("applications/<id:pk>/receipt/", views.application_receipt, name="application_receipt"),
     path("applications/<id:pk>/pdf/", views.application_pdf_download, name="application_pdf"),
     path("applications/<id:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),

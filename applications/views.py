@@ -1,15 +1,20 @@
 """Applicant pages (apply, edit, submit, withdraw, receipt) and the officer's eligibility screening."""
+import hashlib
+from dataclasses import dataclass
 from datetime import timezone as dt_timezone
+
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import roles as R
 from accounts.access import can_on, has_role, require_role
@@ -17,16 +22,23 @@ from accounts.decorators import verified_email_required
 from accounts.diligence.services import diligence_status
 from core.documents import pdf_response
 from core.errors import DomainError
+from core.formats import locale_name, utc_text
+from core.money import format_amount, round_money
 from core.uploads import serve_upload
 from grants.models import Call, CallStatus
 from grants.selectors import open_calls
 
 from . import selectors, services
-from grants.budget import summarise
-from .forms import ApplicationForm, AttachmentForm, BudgetLineFormSet, LogframeFormSet, ScreeningForm, WithdrawForm
+from grants.budget import cap, summarise
+
+from .forms import (
+    ApplicationForm, AttachmentForm, BudgetLineForm, BudgetLineFormSet, LogframeFormSet, LogframeRowForm, ScreeningForm,
+    WithdrawForm,
+)
 from .models import Application, ApplicationStatus
 from .pdf import application_pdf
 from .review.selectors import application_for_reviewer
+from .rules import submission_problems
 from .services import LINE_FIELDS, ROW_FIELDS, SubmissionRefused
 
 # ---- applicant side -------------------------------------------------------------------------------------------
@@ -170,14 +182,17 @@ def _save_and_act(request, application, form, lines, rows, attachment_form, acti
             messages.success(request, _("Draft saved and document removed."))
         return redirect(f"{edit_url}#attachments")
     if action == "submit":
-        try:
-            application, newly = services.application_submit(actor=request.user, application=application)
-        except SubmissionRefused as exc:
+        # Saved. What still stops a submission is shown beside its field, here where it is corrected; otherwise the
+        # review page shows everything that will be sent, and submits only when the applicant confirms there.
+        if timezone.now() >= application.deadline:
+            messages.error(request, _("The deadline for this call passed at %(deadline)s UTC: applications can no longer be submitted.")
+                           % {"deadline": utc_text(application.deadline, zone=False)})
+            return [], 400
+        problems = _problems(application)
+        if problems:
             messages.error(request, _("Your draft is saved, but it cannot be submitted yet: see the points marked below."))
-            return _show_problems(form, lines, rows, [i for i, _ in filled_lines], [i for i, _ in filled_rows], exc.problems), 400
-        if newly:
-            messages.success(request, _("Your application was submitted. Keep its reference: %(ref)s.") % {"ref": application.reference})
-        return redirect("application_receipt", pk=application.pk)
+            return _show_problems(form, lines, rows, [i for i, _ in filled_lines], [i for i, _ in filled_rows], problems), 400
+        return redirect("application_submit", pk=application.pk)
     messages.success(request, _("Draft saved at %(time)s.") % {"time": f"{timezone.now().astimezone(dt_timezone.utc):%H:%M} UTC"})
     return redirect(f"{edit_url}?more=1#budget" if action == "add_rows" else edit_url)
 
@@ -210,18 +225,214 @@ def application_edit(request, pk):
     else:
         form, lines, rows = _bind_forms(request, application, extra=5 if request.GET.get("more") else None)
         attachment_form = _attachment_form(request, bound=False)
+        if request.GET.get("check"):
+            # Sent back from the review page: the saved draft, checked, with each problem beside its field.
+            form, lines, rows = _bind_forms(request, application, _saved_data(form, lines, rows))
+            if form.is_valid() and lines.is_valid() and rows.is_valid():
+                general_problems = _show_problems(
+                    form, lines, rows, [i for i, _ in lines.filled_rows()], [i for i, _ in rows.filled_rows()],
+                    _problems(application),
+                )
+    budget = summarise(application, list(application.budget_lines.all()))
     return render(
         request,
         "applications/edit.html",
         {
             "application": application, "call": call, "form": form, "lines": lines, "rows": rows,
-            "budget": summarise(application, list(application.budget_lines.all())), "general_problems": general_problems,
+            "budget": budget, "general_problems": general_problems,
             "summary": _error_summary(form, lines, rows, general_problems, attachment_form),
             "attachment_form": attachment_form, "attachments": application.attachments.all(),
             "deadline_passed": timezone.now() >= application.deadline,
+            "sections": section_statuses(application, _problems(application)),
+            "line_rows": list(zip(lines.forms, _line_totals(lines))), "live": _live_budget_settings(call, budget),
         },
         status=status,
     )
+
+
+def _saved_data(form, lines, rows):
+    """The values the unbound forms show, as if posted, so the saved draft can be checked with its messages placed
+    on the fields."""
+    data = QueryDict(mutable=True)
+    for part in (form, lines.management_form, *lines.forms, rows.management_form, *rows.forms):
+        for field in part:
+            value = field.value()
+            if isinstance(value, (list, tuple)):
+                data.setlist(field.html_name, [str(getattr(v, "pk", v)) for v in value])
+            elif isinstance(value, bool):
+                if value:
+                    data[field.html_name] = "on"
+            elif value is not None:
+                data[field.html_name] = str(getattr(value, "pk", value))
+    return data
+
+
+def _problems(application):
+    """What still stops the saved draft from being submitted (`rules.submission_problems`, as the service checks)."""
+    return submission_problems(
+        application, call=application.call, lines=list(application.budget_lines.all()),
+        rows=list(application.logframe_rows.all()), needs_logframe=not application.is_concept_note,
+        country_ids=list(application.countries.values_list("pk", flat=True)), today=timezone.now().date(),
+    )
+
+
+# The sections of the form, in order, with the fields each holds (problems are tied to fields or row sections).
+SECTIONS = (
+    ("action", _lazy("The action"), {"title", "summary", "objective", "countries", "start_date", "end_date"}),
+    ("beneficiaries", _lazy("Beneficiaries"), {"women", "men", "girls", "boys", "victims_of_trafficking", "smuggled_migrants"}),
+    ("logframe", _lazy("Logical framework"), {"logframe_rows"}),
+    ("budget", _lazy("Budget"), {
+        "budget_lines", "indirect_costs", "contingency", "own_contribution", "third_party_contribution", "requested_amount",
+    }),
+    ("attachments", _lazy("Attachments"), set()),
+)
+
+
+def _section_of(problem):
+    key = problem.section or problem.field
+    return next((anchor for anchor, _label, keys in SECTIONS if key in keys), "action")
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    anchor: str
+    number: int
+    label: str
+    state: str  # "complete", "missing" or "optional"
+    problems: tuple = ()
+
+
+def section_statuses(application, problems):
+    """Each section of the form, complete or missing (from the submission rules, on what is saved); attachments,
+    which the rules do not require, are optional until one is attached."""
+    by_section = {}
+    for problem in problems:
+        by_section.setdefault(_section_of(problem), []).append(problem)
+    statuses = []
+    for number, (anchor, label, _keys) in enumerate(SECTIONS, start=1):
+        found = tuple(by_section.get(anchor, ()))
+        if found:
+            state = "missing"
+        elif anchor == "attachments" and not application.attachments.exists():
+            state = "optional"
+        elif anchor == "logframe" and application.is_concept_note and not application.logframe_rows.exists():
+            state = "optional"
+        else:
+            state = "complete"
+        statuses.append(SectionStatus(anchor, number, str(label), state, found))
+    return statuses
+
+
+def _line_totals(lines):
+    """Each budget row's total as typed (quantity x unit cost, rounded once), or None: shown before any script runs."""
+    totals = []
+    for row in lines.forms:
+        try:
+            quantity = row.fields["quantity"].to_python(row["quantity"].value())
+            unit_cost = row.fields["unit_cost"].to_python(row["unit_cost"].value())
+        except ValidationError:
+            quantity = unit_cost = None
+        totals.append(round_money(quantity * unit_cost) if quantity is not None and unit_cost is not None else None)
+    return totals
+
+
+def _live_budget_settings(call, budget):
+    """What budget-totals.js needs to recompute the totals as the applicant types: the locale's separators and the
+    call's caps and range, in the plain machine form."""
+    low, high = call.min_grant.amount, call.max_grant.amount
+    if not budget.direct:
+        range_state = "empty"
+    elif budget.requested < low:
+        range_state = "below"
+    elif budget.requested > high:
+        range_state = "above"
+    else:
+        range_state = "within"
+    indirect_max = cap(budget.direct, call.indirect_cap_percent)
+    contingency_max = cap(budget.direct, call.contingency_cap_percent)
+    cofinancing_floor = cap(budget.total, call.min_cofinancing_percent)
+    return {
+        "decimal": get_decimal_symbol(locale_name()), "group": get_group_symbol(locale_name()),
+        "indirect_cap": format_amount(call.indirect_cap_percent), "contingency_cap": format_amount(call.contingency_cap_percent),
+        "cofinancing_min": format_amount(call.min_cofinancing_percent),
+        "low": format_amount(low), "high": format_amount(high), "range_state": range_state,
+        "indirect_max": indirect_max, "indirect_over": budget.indirect > indirect_max,
+        "contingency_max": contingency_max, "contingency_over": budget.contingency > contingency_max,
+        "cofinancing_floor": cofinancing_floor,
+        "cofinancing_off": budget.cofinancing < cofinancing_floor or budget.cofinancing > budget.total,
+    }
+
+
+def _review_anchor(problem):
+    """Where the edit page shows a problem: the field (or the row's field), or the section."""
+    if problem.section == "budget_lines" and problem.row is not None:
+        return f"id_lines-{problem.row}-{problem.field}"
+    if problem.section == "logframe_rows" and problem.row is not None:
+        return f"id_rows-{problem.row}-{problem.field}"
+    if problem.section:
+        return _SECTION_ANCHORS.get(problem.section, problem.section)
+    if problem.field == "requested_amount":
+        return "requested"
+    if problem.field == "countries":
+        return "id_countries_0"  # a group of boxes: its first one
+    return f"id_{problem.field}"
+
+
+def _review_message(problem):
+    if problem.row is None:
+        if problem.field in ApplicationForm.base_fields:
+            return _("%(field)s: %(problem)s") % {"field": ApplicationForm.base_fields[problem.field].label or problem.field, "problem": problem.message}
+        return problem.message
+    form_class, legend = (BudgetLineForm, _("Budget line")) if problem.section == "budget_lines" else (LogframeRowForm, _("Result"))
+    label = form_class.base_fields[problem.field].label if problem.field in form_class.base_fields else problem.field
+    return _("%(row)s %(number)s, %(field)s: %(problem)s") % {"row": legend, "number": problem.row + 1, "field": label, "problem": problem.message}
+
+
+def _draft_version(application):
+    """A fingerprint of the saved draft as the review page showed it: if it changed since (another tab, another
+    member), the applicant checks it again before it is submitted."""
+    attachments = ",".join(str(pk) for pk in application.attachments.order_by("pk").values_list("pk", flat=True))
+    return hashlib.sha256(f"{application.updated_at.isoformat()}|{attachments}".encode()).hexdigest()[:20]
+
+
+@verified_email_required
+def application_submit(request, pk):
+    """The review page: everything that will be submitted, read-only, with what still stops it, and the one button
+    that submits. Submitting twice (a double click, another tab, a retried request) lands on the same receipt."""
+    application = selectors.application_for_member(request.user, pk, edit=True)
+    if application.submitted_at is not None and application.status != ApplicationStatus.WITHDRAWN:
+        return redirect("application_receipt", pk=application.pk)
+    if not application.is_editable:
+        return redirect("application_detail", pk=application.pk)
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("version") != _draft_version(application):
+            messages.error(request, _("The draft was changed since this page was shown. Check it again, then submit."))
+            status = 409
+        else:
+            try:
+                application, newly = services.application_submit(actor=request.user, application=application)
+            except SubmissionRefused:
+                messages.error(request, _("The application cannot be submitted yet: see the points listed below."))
+                status = 400
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = 400
+            else:
+                if newly:
+                    messages.success(request, _("Your application was submitted. Keep its reference: %(ref)s.") % {"ref": application.reference})
+                return redirect("application_receipt", pk=application.pk)
+        application = selectors.application_for_member(request.user, pk, edit=True)
+    application = _details(application)
+    problems = _problems(application)
+    context = _detail_context(request, application)
+    context.update({
+        "problems": [(_review_anchor(p), _review_message(p)) for p in problems],
+        "sections": section_statuses(application, problems),
+        "deadline_passed": timezone.now() >= application.deadline,
+        "version": _draft_version(application),
+    })
+    return render(request, "applications/submit.html", context, status=status)
 
 
 def _attachment_form(request, *, bound):

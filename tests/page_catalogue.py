@@ -90,6 +90,7 @@ PAGES = (
     Page("application_apply", CSO1, {"code": "GLOACT", "reference": "C01"}),
     Page("applications_dashboard", CSO1),
     Page("application_edit", CSO1, {"pk": Ref("draft.pk")}),
+    Page("application_submit", CSO1, {"pk": Ref("draft.pk")}),
     Page("application_detail", CSO2, {"pk": Ref("submitted.pk")}),
     Page("application_receipt", CSO2, {"pk": Ref("submitted.pk")}),
     Page("application_withdraw", CSO2, {"pk": Ref("submitted.pk")}),

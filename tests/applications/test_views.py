@@ -61,7 +61,11 @@ def test_save_draft_then_come_back(editor_client, open_call, organisation, cso_u
 
 
 def test_submit_through_the_page_shows_the_receipt(editor_client, draft, open_call, mailoutbox):
-    response = editor_client.post(edit_url(draft), form_data(open_call, action="submit"), follow=True)
+    # "Review and submit" saves and shows the review page; its button submits.
+    review = editor_client.post(edit_url(draft), form_data(open_call, action="submit"), follow=True)
+    assert review.redirect_chain[-1][0] == f"/applications/{draft.pk}/submit/"
+    assert Application.objects.get(pk=draft.pk).status == ApplicationStatus.DRAFT
+    response = editor_client.post(f"/applications/{draft.pk}/submit/", {"version": review.context["version"]}, follow=True)
     assert response.status_code == 200
     draft.refresh_from_db()
     assert draft.status == ApplicationStatus.SUBMITTED
