@@ -1,8 +1,11 @@
 """Server-rendered SVG charts of the envelope dashboard: no JavaScript, no external files.
 
-Each chart is drawn in a 300-unit-wide viewBox (a 360 px phone's card width) and scales with its container; its
-colours come from classes in the stylesheet (`chart-*`), it has a <title> and <desc> for screen readers and
-text labels, and the page shows the same numbers in a table beside it.
+Each chart is drawn in a 300-unit-wide viewBox (a 360 px phone's card width) and scales with its container (CSS
+width 100%, capped so a desktop does not blow it up; the label size steps down as the box grows, so labels stay near
+the page's text size). Colours and sizes come from classes in the stylesheet (`chart-*`) or presentation attributes,
+never inline styles (the Content-Security-Policy forbids them). Each has a <title> and <desc> for screen readers and
+text labels; the page shows the same numbers in a table beside it, whose colour keys are the legend.
+`dashboard_pdf` draws the same charts with reportlab from the same geometry (`nice_ceiling`, `_scale`).
 """
 import re
 from decimal import Decimal
@@ -17,6 +20,19 @@ from core.templatetags.money import money
 
 WIDTH = 300
 SEGMENT_CLASSES = {"disbursed": "chart-disbursed", "committed": "chart-committed", "allocated": "chart-allocated", "available": "chart-available"}
+
+
+def nice_ceiling(value) -> Decimal:
+    """The top of an axis for `value`: the next of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^n at or above it (1 for
+    nothing), so the data fill most of the height."""
+    value = Decimal(value)
+    if value <= 0:
+        return Decimal(1)
+    power = Decimal(10) ** (len(str(int(value))) - 1)
+    for step in (1, Decimal("1.2"), Decimal("1.5"), 2, Decimal("2.5"), 3, 4, 5, 6, 8, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power
 
 
 def _scale(value, whole, length) -> float:
@@ -48,17 +64,9 @@ def _svg(chart_id, height, title, desc, body):
     )
 
 
-def _legend(items, top):
-    """One line per item: a colour square, its label and amount."""
-    return format_html_join(
-        "",
-        '<rect class="{}" x="0" y="{}" width="12" height="12"/><text class="chart-label" x="18" y="{}">{}: {}</text>',
-        ((css, top + i * 20, top + i * 20 + 11, label, money(amount)) for i, (css, label, amount) in enumerate(items)),
-    )
-
-
 def envelope_use(d) -> str:
-    """A stacked horizontal bar of the envelope: disbursed, committed not disbursed, allocated not committed, available."""
+    """A stacked horizontal bar of the envelope: disbursed, committed not disbursed, allocated not committed, available.
+    The table beside it, with the same colour keys, is its legend."""
     envelope = d.position.envelope
     segments, x = [], 0.0
     for key, _label, amount in d.use:
@@ -66,66 +74,88 @@ def envelope_use(d) -> str:
         segments.append((SEGMENT_CLASSES[key], round(x, 2), width))
         x += width
     bar = format_html_join("", '<rect class="{}" x="{}" y="0" width="{}" height="28"/>', segments)
-    legend = _legend([(SEGMENT_CLASSES[key], label, amount) for key, label, amount in d.use], 40)
+    ticks = format_html(
+        '<text class="chart-label chart-muted" x="0" y="44">0</text>'
+        '<text class="chart-label chart-muted" x="{}" y="44" text-anchor="end">{}</text>',
+        WIDTH, money(envelope),
+    )
     desc = "; ".join(f"{label}: {money(amount)}" for _key, label, amount in d.use)
     title = _("Use of the envelope of %(amount)s") % {"amount": money(envelope)}
-    return _svg("chart-use", 40 + 20 * len(d.use), title, desc, format_html("{}{}", bar, legend))
+    return _svg("chart-use", 50, title, desc, format_html("{}{}", bar, ticks))
+
+
+CALL_ROW = 40
 
 
 def calls_bars(calls) -> str:
-    """Per call: the allocation as a track, what is committed on it, and what is disbursed on top."""
+    """Per call: the allocation as a track, what is committed on it, and what is disbursed on top (legend in the page)."""
     largest = max((c.allocated for c in calls), default=Decimal(0))
     rows = format_html_join(
         "",
-        '<text class="chart-label" x="0" y="{}">{} · {}</text>'
-        '<rect class="chart-allocated" x="0" y="{}" width="{}" height="16"/>'
-        '<rect class="chart-committed" x="0" y="{}" width="{}" height="16"/>'
-        '<rect class="chart-disbursed" x="0" y="{}" width="{}" height="16"/>',
+        '<text class="chart-label" x="0" y="{}"><tspan class="chart-strong">{}</tspan> · {}</text>'
+        '<rect class="chart-allocated" x="0" y="{}" width="{}" height="14"/>'
+        '<rect class="chart-committed" x="0" y="{}" width="{}" height="14"/>'
+        '<rect class="chart-disbursed" x="0" y="{}" width="{}" height="14"/>',
         (
-            (44 + i * 42 + 12, c.call.reference, money(c.allocated),
-             44 + i * 42 + 18, _scale(c.allocated, largest, WIDTH),
-             44 + i * 42 + 18, _scale(c.committed, largest, WIDTH),
-             44 + i * 42 + 18, _scale(c.disbursed, largest, WIDTH))
+            (i * CALL_ROW + 12, c.call.reference, money(c.allocated),
+             i * CALL_ROW + 18, _scale(c.allocated, largest, WIDTH),
+             i * CALL_ROW + 18, _scale(c.committed, largest, WIDTH),
+             i * CALL_ROW + 18, _scale(c.disbursed, largest, WIDTH))
             for i, c in enumerate(calls)
         ),
-    )
-    legend = format_html_join(
-        "",
-        '<rect class="{}" x="{}" y="0" width="12" height="12"/><text class="chart-label" x="{}" y="11">{}</text>',
-        ((css, i * 100, i * 100 + 16, label) for i, (css, label) in
-         enumerate([("chart-allocated", _("Allocated")), ("chart-committed", _("Committed")), ("chart-disbursed", _("Disbursed"))])),
     )
     desc = "; ".join(
         _("%(call)s: allocated %(a)s, committed %(c)s, disbursed %(d)s")
         % {"call": c.call.reference, "a": money(c.allocated), "c": money(c.committed), "d": money(c.disbursed)}
         for c in calls
     ) or _("No call has been created yet.")
-    body = format_html("{}{}", legend, rows)
-    return _svg("chart-calls", 44 + 42 * len(calls), _("Allocated, committed and disbursed by call"), desc, body)
+    return _svg("chart-calls", max(CALL_ROW * len(calls), 20), _("Allocated, committed and disbursed by call"), desc, rows)
+
+
+def timeline_scale(timeline, committed) -> Decimal:
+    """The y-axis of the disbursement chart: what is committed or disbursed, rounded up. The envelope is usually many
+    times larger; on its scale the payments would be a flat line along the bottom, so it is a note, not the axis."""
+    return nice_ceiling(max([committed] + [p.cumulative for p in timeline]))
+
+
+TIMELINE = {"left": 0, "right": WIDTH, "top": 56, "bottom": 180}
 
 
 def disbursement_line(timeline, *, envelope, committed) -> str:
-    """Cumulative net disbursements month by month against the envelope and the committed total."""
-    left, right, top, bottom = 4, WIDTH - 4, 44, 206
-    ceiling = max([envelope, committed] + [p.cumulative for p in timeline])
+    """Cumulative net disbursements month by month, on an axis that runs to the committed total (rounded up), with
+    the committed total as a dashed line and the envelope as a note above the plot."""
+    left, right, top, bottom = TIMELINE["left"], TIMELINE["right"], TIMELINE["top"], TIMELINE["bottom"]
+    ceiling = timeline_scale(timeline, committed)
 
     def y(value):
         return round(bottom - _scale(value, ceiling, bottom - top), 2)
 
     step = (right - left) / max(len(timeline) - 1, 1)
-    points = " ".join(f"{round(left + i * step, 2)},{y(p.cumulative)}" for i, p in enumerate(timeline))
+    points = [(round(left + i * step, 2), y(p.cumulative)) for i, p in enumerate(timeline)]
     last = timeline[-1] if timeline else None
-    guides = format_html(
-        '<line class="chart-axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
-        '<line class="chart-envelope-line" x1="{l}" y1="{ye}" x2="{r}" y2="{ye}"/>'
-        '<text class="chart-label" x="{r}" y="{ye_text}" text-anchor="end">{envelope_label}</text>'
-        '<line class="chart-committed-line" x1="{l}" y1="{yc}" x2="{r}" y2="{yc}"/>'
-        '<text class="chart-label" x="{r}" y="{yc_text}" text-anchor="end">{committed_label}</text>',
-        l=left, r=right, b=bottom, ye=y(envelope), ye_text=y(envelope) - 4, yc=y(committed), yc_text=y(committed) - 4,
-        envelope_label=_("Envelope %(amount)s") % {"amount": money(envelope)},
-        committed_label=_("Committed %(amount)s") % {"amount": money(committed)},
+    grid = format_html_join(
+        "",
+        '<line class="chart-grid" x1="{l}" y1="{y}" x2="{r}" y2="{y}"/>'
+        '<text class="chart-label chart-muted" x="{l}" y="{ty}">{label}</text>',
+        ({"l": left, "r": right, "y": y(v), "ty": y(v) - 3, "label": money(v)} for v in (ceiling, ceiling / 2)),
     )
-    line = format_html('<polyline class="chart-disbursed-line" points="{}"/>', points) if timeline else ""
+    guides = format_html(
+        '{grid}<line class="chart-axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
+        '<line class="chart-committed-line" x1="{l}" y1="{yc}" x2="{r}" y2="{yc}"/>'
+        '<text class="chart-label" x="{r}" y="{yc_text}" text-anchor="end">{committed_label}</text>'
+        '<text class="chart-label chart-muted" x="{l}" y="32">{envelope_note}</text>',
+        grid=grid, l=left, r=right, b=bottom, yc=y(committed), yc_text=y(committed) - 3,
+        committed_label=_("Committed %(amount)s") % {"amount": money(committed)},
+        envelope_note=(_("Envelope %(amount)s, off this scale") if envelope > ceiling else _("Envelope %(amount)s"))
+        % {"amount": money(envelope)},
+    )
+    line = ""
+    if points:
+        area = " ".join(f"{px},{py}" for px, py in [(points[0][0], bottom), *points, (points[-1][0], bottom)])
+        line = format_html(
+            '<polygon class="chart-disbursed-area" points="{}"/><polyline class="chart-disbursed-line" points="{}"/>',
+            area, " ".join(f"{px},{py}" for px, py in points),
+        )
     axis = ""
     if timeline:
         axis = format_html(
@@ -133,7 +163,7 @@ def disbursement_line(timeline, *, envelope, committed) -> str:
             '<text class="chart-label chart-strong" x="{}" y="{}">{}</text>',
             left, bottom + 16, date_format(timeline[0].month, "YEAR_MONTH_FORMAT"),
             right, bottom + 16, date_format(last.month, "YEAR_MONTH_FORMAT"),
-            left, 12, _("Disbursed to date %(amount)s") % {"amount": money(last.cumulative)},
+            left, 14, _("Disbursed to date %(amount)s") % {"amount": money(last.cumulative)},
         )
     desc = _("Cumulative net disbursements from %(first)s to %(last)s, reaching %(amount)s, against an envelope of %(envelope)s and %(committed)s committed.") % {
         "first": date_format(timeline[0].month, "YEAR_MONTH_FORMAT") if timeline else "",
@@ -143,17 +173,22 @@ def disbursement_line(timeline, *, envelope, committed) -> str:
     return _svg("chart-timeline", bottom + 22, _("Disbursements over time"), desc, format_html("{}{}{}", guides, line, axis))
 
 
+AGEING_ROW = 38
+
+
 def ageing_bars(buckets) -> str:
     """Outstanding advances per age bucket, one labelled horizontal bar each (long amounts stay readable)."""
     largest = max((b.amount for b in buckets), default=Decimal(0))
     bars = format_html_join(
         "",
         '<text class="chart-label" x="0" y="{}">{}: {}</text>'
-        '<rect class="chart-ageing chart-ageing-{}" x="0" y="{}" width="{}" height="16"/>',
+        '<rect class="chart-track" x="0" y="{}" width="{}" height="12"/>'
+        '<rect class="chart-ageing chart-ageing-{}" x="0" y="{}" width="{}" height="12"/>',
         (
-            (i * 42 + 12, b.label, money(b.amount), b.key, i * 42 + 18, _scale(b.amount, largest, WIDTH))
+            (i * AGEING_ROW + 12, b.label, money(b.amount), i * AGEING_ROW + 18, WIDTH,
+             b.key, i * AGEING_ROW + 18, _scale(b.amount, largest, WIDTH))
             for i, b in enumerate(buckets)
         ),
     )
     desc = "; ".join(f"{b.label}: {money(b.amount)}" for b in buckets)
-    return _svg("chart-ageing", 42 * len(buckets), _("Outstanding advances by age"), desc, bars)
+    return _svg("chart-ageing", AGEING_ROW * len(buckets), _("Outstanding advances by age"), desc, bars)
