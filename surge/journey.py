@@ -31,6 +31,7 @@ ATTEMPTS = 4
 _REFERENCE = re.compile(r'<strong class="reference">\s*([^<\s]+)\s*</strong>')
 _EDIT = re.compile(r"/applications/(\d+)/edit/")
 _RECEIPT = re.compile(r"/applications/(\d+)/(receipt/)?$")
+_CHECK = re.compile(r"/applications/(\d+)/submit/$")
 
 
 class JourneyError(Exception):
@@ -46,17 +47,13 @@ class JourneyError(Exception):
 
 
 class _FormParser(HTMLParser):
-    """The fields of one form as the browser would send them: text inputs with their values, checked boxes and
-    radios, each select's selected option, textareas. Buttons and file inputs are left to the caller."""
+    """Every form of a page, with its fields as the browser would send them: text inputs with their values, checked
+    boxes and radios, each select's selected option, textareas. Buttons and file inputs are left to the caller."""
 
-    def __init__(self, form_id=None):
+    def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.depth = 0  # > 0 while inside the wanted form
-        self.fields = []  # (name, value), in page order
-        self.options = {}  # select name -> [option values]
-        self.radios = {}  # radio name -> [values]
-        self.checkboxes = {}  # checkbox name -> [values]
+        self.forms = []  # one dict per form, in page order
+        self.current = None  # the form being read (forms do not nest)
         self._select = None
         self._select_selected = None
         self._textarea = None
@@ -65,12 +62,11 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            if self.depth:
-                self.depth += 1
-            elif self.form_id is None or attrs.get("id") == self.form_id:
-                self.depth = 1
+            self.current = {"id": attrs.get("id"), "action": attrs.get("action"), "fields": [], "options": {}, "radios": {}, "checkboxes": {}}
+            self.forms.append(self.current)
             return
-        if not self.depth:
+        form = self.current
+        if form is None:
             return
         name = attrs.get("name")
         if tag == "input" and name:
@@ -78,33 +74,36 @@ class _FormParser(HTMLParser):
             if kind in ("submit", "button", "file", "image", "reset"):
                 return
             if kind == "radio":
-                self.radios.setdefault(name, []).append(attrs.get("value", "on"))
+                form["radios"].setdefault(name, []).append(attrs.get("value", "on"))
             if kind == "checkbox":
-                self.checkboxes.setdefault(name, []).append(attrs.get("value", "on"))
+                form["checkboxes"].setdefault(name, []).append(attrs.get("value", "on"))
             if kind in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.fields.append((name, attrs.get("value") or ""))
+            form["fields"].append((name, attrs.get("value") or ""))
         elif tag == "select" and name:
             self._select, self._select_selected = name, None
-            self.options[name] = []
+            form["options"][name] = []
         elif tag == "option" and self._select:
             value = attrs.get("value", "")
-            self.options[self._select].append(value)
+            form["options"][self._select].append(value)
             if "selected" in attrs:
                 self._select_selected = value
         elif tag == "textarea" and name:
             self._textarea, self._text = name, []
 
     def handle_endtag(self, tag):
-        if tag == "form" and self.depth:
-            self.depth -= 1
+        form = self.current
+        if tag == "form":
+            self.current = None
+        elif form is None:
+            return
         elif tag == "select" and self._select:
-            options = self.options[self._select]
+            options = form["options"][self._select]
             chosen = self._select_selected if self._select_selected is not None else (options[0] if options else "")
-            self.fields.append((self._select, chosen))
+            form["fields"].append((self._select, chosen))
             self._select = None
         elif tag == "textarea" and self._textarea:
-            self.fields.append((self._textarea, "".join(self._text).lstrip("\n")))
+            form["fields"].append((self._textarea, "".join(self._text).lstrip("\n")))
             self._textarea = None
 
     def handle_data(self, data):
@@ -113,16 +112,27 @@ class _FormParser(HTMLParser):
 
 
 class Form:
-    """A parsed form: ordered (name, value) pairs that can be changed and sent again."""
+    """A form of the page (the one with id `form_id`, or the first that has a field named `having`, or the first):
+    ordered (name, value) pairs that can be changed and sent again. `found` is False when the page has no such form."""
 
-    def __init__(self, html, form_id=None):
-        parser = _FormParser(form_id)
+    def __init__(self, html, form_id=None, having=None):
+        parser = _FormParser()
         parser.feed(html or "")
         parser.close()
-        self.fields = parser.fields
-        self.options = parser.options
-        self.radios = parser.radios
-        self.checkboxes = parser.checkboxes
+        chosen = next(
+            (
+                form for form in parser.forms
+                if (form_id is None or form["id"] == form_id)
+                and (having is None or any(name == having for name, _ in form["fields"]) or having in form["radios"])
+            ),
+            None,
+        )
+        self.found = chosen is not None
+        chosen = chosen or {"id": None, "action": None, "fields": [], "options": {}, "radios": {}, "checkboxes": {}}
+        self.fields = chosen["fields"]
+        self.options = chosen["options"]
+        self.radios = chosen["radios"]
+        self.checkboxes = chosen["checkboxes"]
 
     def get(self, name, default=None):
         return next((value for key, value in self.fields if key == name), default)
@@ -147,8 +157,8 @@ class Form:
         return list(self.fields) + [(k, str(v)) for k, v in extra.items()]
 
 
-def csrf_token(html):
-    token = Form(html).get("csrfmiddlewaretoken")
+def csrf_token(html, having=None):
+    token = Form(html, having=having).get("csrfmiddlewaretoken")
     if not token:
         raise JourneyError("unexpected_page", "no CSRF token on the page")
     return token
@@ -282,14 +292,14 @@ class Journey:
         page = self._send("GET", "/accounts/login/", name="sign-in page")
         answer = self._send(
             "POST", "/accounts/login/", name="sign in", ok=(302,),
-            data={"csrfmiddlewaretoken": csrf_token(_text(page)), "username": self.email, "password": self.password, "next": ""},
+            data={"csrfmiddlewaretoken": csrf_token(_text(page), having="username"), "username": self.email, "password": self.password, "next": ""},
         )
         if "/accounts/login/" in _location(answer):
             raise JourneyError("sign_in_refused", "the sign-in page came back")
         self.pause(0.5, 2.0)
 
         page = self._send("GET", self.apply_path, name="apply page")
-        form = Form(_text(page))
+        form = Form(_text(page), having="organisation")
         organisation = form.get("organisation") or next(iter(form.radios.get("organisation", [])), None)
         if not organisation:
             raise JourneyError("unexpected_page", "the apply page offers no organisation")
@@ -324,16 +334,35 @@ class Journey:
 
         self.pause(1.0, 3.0)
         form = Form(_text(page), form_id="application-form")
-        answer = self._send("POST", edit_path, name="submit", ok=(302, 400), data=form.data(action="submit"))
-        if answer.status_code == 400:
-            text = _text(answer)
-            kind = "late" if "deadline for this call passed" in text else "submission_refused"
-            raise JourneyError(kind, "the application form came back instead of the receipt", 400)
-        if not _RECEIPT.search(_location(answer).split("#")[0]):
-            raise JourneyError("unexpected_page", f"submitting led to {_location(answer)!r}")
+        answer = self._send("POST", edit_path, name="save and check", ok=(302, 400), data=form.data(action="submit"))
+        self._refused(answer)
+        location = _location(answer).split("#")[0]
+        if _CHECK.search(location):
+            # The draft is saved; the check page shows everything once more, and its one button submits.
+            check_path = f"/applications/{self.application_id}/submit/"
+            page = self._send("GET", check_path, name="check page", ok=(200, 302))
+            if page.status_code == 200:
+                self.pause(0.5, 2.0)
+                form = Form(_text(page), having="version")
+                if not form.found:
+                    raise JourneyError("submission_refused", "the check page offers no submit button")
+                answer = self._send("POST", check_path, name="submit", ok=(302, 400, 409), data=form.data())
+                self._refused(answer)
+                location = _location(answer).split("#")[0]
+            else:
+                location = _location(page)  # already submitted (a retried request): straight to the receipt
+        if not _RECEIPT.search(location):
+            raise JourneyError("unexpected_page", f"submitting led to {location!r}")
         receipt = self._send("GET", f"/applications/{self.application_id}/receipt/", name="receipt")
         reference = page_reference(_text(receipt))
         if not reference:
             raise JourneyError("unexpected_page", "the receipt shows no reference")
         self.record("submitted", email=self.email, application=self.application_id, reference=reference, retries=self.retries)
         return reference
+
+    @staticmethod
+    def _refused(answer):
+        if answer.status_code in (400, 409):
+            text = _text(answer)
+            kind = "late" if "deadline for this call" in text and "passed" in text else "submission_refused"
+            raise JourneyError(kind, f"the page came back with {answer.status_code} instead of the receipt", answer.status_code)

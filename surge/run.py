@@ -97,6 +97,16 @@ def static_fresh():
     return manifest.stat().st_mtime > newest
 
 
+def code_version():
+    """The commit the app nodes ran, and how many files of the work tree differed from it."""
+    def git(*args):
+        result = subprocess.run(["git", *args], cwd=BASE_DIR, capture_output=True, text=True)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line.strip()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "files_changed_since": len(changed)}
+
+
 def percentile(values, q):
     """Nearest-rank percentile (q in 0..100) of a list of numbers, or None."""
     if not values:
@@ -287,20 +297,21 @@ class Surge:
                 self.cpu["samples"].append(round(100 * (_busy(now) - _busy(last)) / span, 1))
             last = now
             members = []
-            for process in list(self.processes.values()):
+            for name, process in list(self.processes.items()):
                 try:
                     leader = psutil.Process(process.pid)
-                    members += [leader, *leader.children(recursive=True)]
+                    role = "app nodes" if name.startswith("node") else name
+                    members += [(role, p) for p in (leader, *leader.children(recursive=True))]
                 except psutil.Error:
                     continue
             # PostgreSQL's backends serving the surge's database are the surge's work too.
-            members += [p for p in psutil.process_iter(["cmdline"]) if DATABASE in " ".join(p.info["cmdline"] or ())]
-            for member in members:
+            members += [("postgres", p) for p in psutil.process_iter(["cmdline"]) if DATABASE in " ".join(p.info["cmdline"] or ())]
+            for role, member in members:
                 try:
                     times = member.cpu_times()
                 except psutil.Error:
                     continue
-                self.cpu["ours"][member.pid] = times.user + times.system
+                self.cpu["ours"][member.pid] = (role, times.user + times.system)
 
     # ---- the surge -----------------------------------------------------------------------------------------------
 
@@ -338,6 +349,7 @@ class Surge:
             self.manage("collectstatic", "--noinput", "--verbosity", "0")
         self.start("worker", [BIN / "celery", "-A", "config", "worker", "-B", "-s", self.dir / "celerybeat-schedule",
                               "--concurrency", "2", "--loglevel", "WARNING", "-n", "surge@%h"])
+        self.code = code_version()  # what the nodes are about to load
         for index in range(o.nodes):
             self.start_node(index)
         conf = self.nginx_conf()
@@ -451,21 +463,28 @@ class Surge:
             "refused_400": every[400],
             "other_4xx": sum(n for s, n in every.items() if 400 <= s < 500 and s not in (400, 403, 429)),
         }
-        submits = sorted(t for t, name, status, _ms in timeline if name == "submit" and status == 302)
+        journal = [json.loads(line) for line in (self.dir / "journal.jsonl").read_text().splitlines() if line.strip()]
+        submits = sorted(e["at"] for e in journal if e["event"] == "submitted")
         windows = Counter(int((t - first) // 10) for t in submits)
         latency = {}
-        for name in ("sign in", "application form", "save draft", "submit", "receipt"):
+        if not stats["latencies_ms"].get("submit"):  # the edit page's Submit button submitted directly
+            stats["latencies_ms"]["submit"] = stats["latencies_ms"].pop("save and check", [])
+        for name in ("sign in", "application form", "save draft", "save and check", "check page", "submit", "receipt"):
             values = stats["latencies_ms"].get(name, [])
             latency[name] = {
                 "count": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
                 "max": round(max(values), 1) if values else None,
             }
         machine_cpu_seconds = _busy(cpu_times[1]) - _busy(cpu_times[0])
-        ours = sum(self.cpu["ours"].values())
+        ours = sum(seconds for _role, seconds in self.cpu["ours"].values())
+        by_role = Counter()
+        for role, seconds in self.cpu["ours"].values():
+            by_role[role] += seconds
         cores = os.cpu_count()
         outcomes = Counter(stats["outcomes"])
         summary = {
             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "code": self.code,
             "nodes": o.nodes, "workers_per_node": o.workers, "threads_per_worker": o.threads, "users": o.users,
             "closes_in_seconds": o.closes_in, "spawn_seconds": o.spawn_seconds, "call": plan["call"],
             "seed_seconds": plan["seconds"],
@@ -480,6 +499,7 @@ class Surge:
                 "in_database": verification.get("submitted_in_database"),
                 "numbered": verification.get("reference_numbers"),
                 "per_second": round(len(submits) / span, 2),
+                "first_and_last_seconds": [round(submits[0] - first, 1), round(submits[-1] - first, 1)] if submits else None,
                 "peak_per_second_over_10s": round(max(windows.values()) / 10, 2) if windows else 0,
             },
             "emails": {
@@ -507,6 +527,7 @@ class Surge:
                 "cpu_seconds_machine": round(machine_cpu_seconds, 1),
                 "cpu_seconds_surge_processes": round(ours, 1),
                 "cpu_seconds_other_processes": round(max(machine_cpu_seconds - ours, 0), 1),
+                "cpu_seconds_by_part": {role: round(seconds, 1) for role, seconds in by_role.most_common()},
             },
         }
         summary["passed"] = bool(
@@ -523,11 +544,12 @@ def text_summary(s, other=None):
         f"Deadline surge: {s['users']} applicants, {s['nodes']} app node(s) x {s['workers_per_node']} gunicorn workers x "
         f"{s['threads_per_worker']} threads, behind nginx; PostgreSQL, Redis, S3 (moto), Celery worker, SMTP (aiosmtpd).",
         f"Call {s['call']} closed {s['closes_in_seconds']} s after seeding; applicants arrived over {s['spawn_seconds']} s; "
-        f"the surge took {s['surge_seconds']} s.",
+        f"the surge took {s['surge_seconds']} s. Code: {s['code']['commit']} with {s['code']['files_changed_since']} files changed since.",
         f"Machine: {load['cores']} cores, shared. Load average before {load['load_average_before'][0]}, after "
         f"{load['load_average_after'][0]}; CPU busy {load['cpu_busy_percent_mean']}% on average during the surge; "
         f"{load['cpu_seconds_surge_processes']} CPU-s by the surge's processes (locust included), "
         f"{load['cpu_seconds_other_processes']} CPU-s by everything else on the machine.",
+        "Surge CPU-s by part: " + ", ".join(f"{role} {seconds}" for role, seconds in load.get("cpu_seconds_by_part", {}).items()),
         "",
         f"Requests: {s['requests']}  throughput {s['throughput_rps']} req/s",
         "Failures by kind: " + ", ".join(f"{name} {n}" for name, n in k.items()),
@@ -537,12 +559,15 @@ def text_summary(s, other=None):
         f"{'latency (ms)':<18}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}",
     ]
     for name, v in lat.items():
+        if not v["count"]:
+            continue
         lines.append(f"{name:<18}{v['count']:>6}{v['p50'] or '-':>9}{v['p95'] or '-':>9}{v['p99'] or '-':>9}{v['max'] or '-':>9}")
     proxy = s.get("proxy") or {}
     lines += [
         "",
         f"Submissions: {sub['acknowledged']} acknowledged, {sub['in_database']} submitted in the database, numbered "
-        f"{sub['numbered']}; {sub['per_second']}/s on average, peak {sub['peak_per_second_over_10s']}/s over 10 s.",
+        f"{sub['numbered']}; {sub['per_second']}/s on average, peak {sub['peak_per_second_over_10s']}/s over 10 s; first and "
+        f"last at +{(sub.get('first_and_last_seconds') or ['-', '-'])[0]} s and +{(sub.get('first_and_last_seconds') or ['-', '-'])[1]} s.",
         f"E-mails: {mail['sent_by_worker']} sent by the worker, {mail['received_by_smtp']} received by the SMTP server "
         f"({mail['received_twice']} twice), {mail['unsent_after_wait']} still unsent.",
         f"Uploads: {up['acknowledged']} acknowledged, {up['attachment_rows']} attachment rows, {up['verified_in_bucket']} "
@@ -563,6 +588,8 @@ def text_summary(s, other=None):
             ("submissions/s", sub["per_second"], other["submissions"]["per_second"]),
             ("server 5xx", k["server_errors_5xx"], other["failures_by_kind"]["server_errors_5xx"]),
             ("proxy 502/504", k["proxy_502_504"], other["failures_by_kind"]["proxy_502_504"]),
+            ("CPU-s of the surge", load["cpu_seconds_surge_processes"], other["load"]["cpu_seconds_surge_processes"]),
+            ("CPU-s of everything else", load["cpu_seconds_other_processes"], other["load"]["cpu_seconds_other_processes"]),
         ]
         for name in ("save draft", "submit"):
             for q in ("p50", "p95", "p99"):
@@ -606,8 +633,8 @@ def main(argv=None):
         cleanup(surge, keep=options.keep)
 
     if summary is not None:
-        latest = RESULTS / f"latest-nodes{options.nodes}.json"
-        others = [p for p in RESULTS.glob("latest-nodes*.json") if p != latest]
+        latest = RESULTS / f"latest-nodes{options.nodes}-users{options.users}.json"
+        others = [p for p in RESULTS.glob(f"latest-nodes*-users{options.users}.json") if p != latest]
         other = json.loads(others[0].read_text()) if others else None
         text = text_summary(summary, other)
         (surge.dir / "summary.json").write_text(json.dumps(summary, indent=1))
