@@ -246,7 +246,9 @@ def test_docs_page_loads_its_assets_from_this_server(anonymous_api):
     assert response.status_code == 200
     html = response.content.decode()
     assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
-    assert assets and all(url.startswith("/static/") for url in assets), assets
+    # Static files, and the page's own start-up script served by the same view (no inline script under the CSP).
+    assert assets and all(url.startswith(("/static/", "/api/docs/?script=")) for url in assets), assets
+    assert anonymous_api.get("/api/docs/?script=").status_code == 200
     for url in assets:
         assert anonymous_api.get(url).status_code == 200, url
 

@@ -120,6 +120,7 @@ def reset_connections():
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._after_fork()  # what Celery itself does to forget its connections
+    celery_app.__dict__.pop("amqp", None)  # and its queues and routes, made from the configuration it first saw
 
 
 @pytest.fixture
