@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install messages migrate seed clean
+.PHONY: run test test-fast lint install messages migrate seed clean axe
 
 # Translation catalogues: the .po files are the source, the .mo files are compiled here with Babel (no GNU gettext).
 PO := $(wildcard locale/*/LC_MESSAGES/django.po)
@@ -38,9 +38,18 @@ run: seed
 	@echo "CSO Grants on http://127.0.0.1:$(PORT)/  (health: http://127.0.0.1:$(PORT)/healthz)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# axe-core, the accessibility checks the page catalogue's browser test runs in each page: pinned in
+# package-lock.json, installed by npm into node_modules/ (gitignored) when the lock file changes.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE)
+
 # The whole suite, browser tests included (they skip, saying why, where Chromium is missing).
 # DATABASE_URL=postgres://postgres@127.0.0.1:5432/csogrants runs it on PostgreSQL.
-test: lint messages
+test: lint messages $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -50,7 +59,7 @@ test-fast: install messages
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles test-artifacts db.sqlite3
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles test-artifacts db.sqlite3 node_modules
 
 # Deadline surge (docs/DEPLOY.md): 500 CSOs sign in, save three drafts with attachments and submit through nginx to
 # two gunicorn nodes (one killed mid-surge) on PostgreSQL, Redis, an S3 server and a Celery worker, then a verifier
