@@ -18,7 +18,12 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# This checkout's own settings (git-ignored, config/settings.py reads them; environment variables win): written once,
+# so `.venv/bin/python manage.py ...` works as the README writes it. Production sets real environment variables instead.
+.env:
+	$(PYTHON) -c "import secrets; open('.env', 'x').write('# Development settings of this checkout, written by make install. Environment variables override them.\nDEBUG=1\nSECRET_KEY=' + secrets.token_urlsafe(50) + '\n')"
+
+install: $(STAMP) .env
 
 $(MO) &: $(PO) $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py catalogues compile

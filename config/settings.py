@@ -1,8 +1,11 @@
 """Settings, read from environment variables (see README, "Configuration").
 
-Development (`make run`) sets DEBUG=1. Production runs with DEBUG=0 and then requires SECRET_KEY and
-ALLOWED_HOSTS; HTTPS settings are on unless HTTPS=0.
+Development: `make install` writes a git-ignored `.env` in the checkout, once, with DEBUG=1 and a generated
+SECRET_KEY; it is read below when present, so every `manage.py` command works as the README writes it. Environment
+variables always win over it. Production sets real environment variables and has no `.env` (or sets ENV_FILE to an
+empty value); it runs with DEBUG=0 and then requires SECRET_KEY and ALLOWED_HOSTS; HTTPS settings are on unless HTTPS=0.
 """
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +16,22 @@ from django.utils.translation import gettext_lazy as _
 from .env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _read_env_file(path):
+    """KEY=VALUE lines (blank lines and # comments skipped) as defaults: a variable already set is never replaced."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+if os.environ.get("ENV_FILE", str(BASE_DIR / ".env")):
+    _read_env_file(os.environ.get("ENV_FILE", str(BASE_DIR / ".env")))
 
 DEBUG = env_bool("DEBUG", default=False)
 

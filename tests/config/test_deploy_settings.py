@@ -10,6 +10,7 @@ DROPPED = {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "HTTPS", "DATABASE_U
 
 def _manage(*args, **env):
     full_env = {k: v for k, v in os.environ.items() if k not in DROPPED}
+    full_env["ENV_FILE"] = ""  # a production server has no development .env, whatever this checkout holds
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
