@@ -1,6 +1,6 @@
 """The whole CSO journey in a real browser: register, confirm the e-mail, complete the profile, open the demo
-call, fill an application with budget lines and an attachment, save, come back, submit, see the receipt; then a
-programme officer screens it eligible."""
+call, fill an application with budget lines and an attachment, save, come back, review everything and submit, see
+the receipt; then a programme officer screens it eligible."""
 import re
 from datetime import date, timedelta
 
@@ -24,6 +24,14 @@ def both_widths(page, screenshot, name):
     screenshot(page, f"{name}-phone")
     page.set_viewport_size(DESKTOP)
     screenshot(page, f"{name}-desktop")
+
+
+def nav_link(page, name):
+    """A link of the header's navigation; on a phone it is under the Menu, opened first."""
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).locator("visible=true")
+    if not link.count():
+        page.locator("details.nav-menu > summary").click()
+    return link.first
 
 
 def register_and_verify(page, base):
@@ -93,7 +101,7 @@ def test_register_apply_submit_and_be_screened(demo_live, new_page, screenshot):
     complete_profile(page)
 
     # The demo call, from the public list.
-    page.get_by_role("link", name="Calls for proposals").first.click()
+    nav_link(page, "Calls for proposals").click()
     page.get_by_role("link", name="CSO direct assistance to victims of trafficking and smuggled migrants").first.click()
     both_widths(page, screenshot, "journey-call")
     page.get_by_role("link", name="Apply").first.click()
@@ -111,13 +119,19 @@ def test_register_apply_submit_and_be_screened(demo_live, new_page, screenshot):
 
     # Leave, come back from the applicant's list: everything typed is there.
     page.goto(f"{base}/")
-    page.get_by_role("link", name="Applications", exact=True).click()
+    nav_link(page, "Applications").click()
     page.get_by_role("link", name="Continue").click()
     assert page.input_value("#id_title") == "Safe return and reintegration of child survivors"
     assert page.input_value("#id_lines-1-description") == "Shelter costs"
     assert page.get_by_text("€81,984.00").is_visible()
 
-    page.get_by_role("button", name="Submit application").click()
+    # "Review and submit" saves and shows everything that will be sent; the submission happens there.
+    page.get_by_role("button", name="Review and submit").click()
+    assert page.get_by_role("heading", name=re.compile("^Check and submit")).is_visible()
+    assert page.get_by_role("link", name="Work plan").is_visible()
+    assert page.locator(".error-summary").count() == 0
+    both_widths(page, screenshot, "journey-review")
+    page.get_by_role("button", name="Submit the application").click()
     assert page.get_by_role("heading", name="Application received").is_visible()
     reference = page.locator(".reference").inner_text()
     assert re.fullmatch(r"GLOACT-\d{4}-C01-\d{4}", reference)
