@@ -78,11 +78,17 @@ def test_cso_journey_in_the_browsers_language(demo_live, new_page, screenshot, l
     page.fill("#id_registration_number", f"NE-{language}-2011")
     page.select_option("#id_org_type", "22")
     page.click("form.stack button[type=submit], main form button.primary")
-    page.wait_for_url(re.compile("/accounts/verify/"))
+    page.wait_for_url(re.compile("/accounts/signup/sent/"))
     user = User.objects.get(email=f"aicha-{language}@ong.example")
     assert user.language == language
     verification = mail.outbox[-1]
     page.goto(re.search(r"https?://\S+/accounts/verify/\S+/", verification.body).group(0))
+    # Registering signs nobody in (it would tell whether the address had an account): sign in once confirmed.
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", f"aicha-{language}@ong.example")
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button.primary")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     page.goto(f"{base}/calls/GLOACT/C01/")
     assert words["call"] in page.inner_text("h1")
@@ -106,6 +112,9 @@ def test_cso_journey_in_the_browsers_language(demo_live, new_page, screenshot, l
     both_widths(page, screenshot, f"lang-{language}-application")
 
     page.click("button[name=action][value=submit]")
+    page.wait_for_url(re.compile(r"/applications/\d+/submit/"))  # the check-and-submit page, then the submission
+    both_widths(page, screenshot, f"lang-{language}-application-review")
+    page.click("form[data-submit-once] button[type=submit]")
     page.wait_for_url(re.compile(r"/applications/\d+/receipt/"))
     assert words["receipt"] in page.inner_text("h1")
     reference = page.locator(".reference").inner_text()
