@@ -2,7 +2,8 @@
 
 Sign in (CSRF token from the sign-in page), open the call's apply page and start the application, then save the
 draft three times from the one multipart edit form, each time with a different small PDF attached, filling a little
-more each time, and submit; finally read the reference off the receipt page.
+more each time, and submit: the edit page's Submit button saves and leads to the check-and-submit page, whose one
+button submits (or, in the application's earlier form, submits at once); finally read the reference off the receipt.
 
 The module speaks plain HTTP through any `requests`-like client (`client.request(method, path, name=..., ...)`):
 locust's HttpSession in the surge, a `requests.Session` against the test server in the test suite. It never
