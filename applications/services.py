@@ -67,7 +67,9 @@ def _transition(application, status):
 
 
 def _locked(application):
-    return Application.objects.select_for_update().select_related("call", "call__programme", "organisation").get(pk=application.pk)
+    # Only the application's row: with select_related, FOR UPDATE would also lock its call, programme and organisation,
+    # and every applicant of the call would queue on the call's row (seen in the deadline surge).
+    return Application.objects.select_for_update(of=("self",)).select_related("call", "call__programme", "organisation").get(pk=application.pk)
 
 
 def application_start(*, actor, call, organisation) -> Application:
