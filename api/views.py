@@ -26,7 +26,7 @@ from accounts.selectors import masked_account
 from applications.models import Application, Assignment, ReviewStatus, Score
 from applications.scoring import SheetSection
 from applications.selectors import LIST_RELATED, member_organisations, submitted_applications
-from core.converters import ID_PATTERN
+from core.converters import as_id
 from core.money import ZERO
 from disbursements.models import Tranche
 from disbursements.payment.selectors import tranche_for, tranche_state
@@ -85,10 +85,10 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def _pk(self):
         """The pk from the URL, or 404 for anything but an id as page addresses take it (core.converters): 1 to 18
         ASCII digits, so neither "١" (an Arabic-Indic one) nor 40 digits reach a query."""
-        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        if not re.fullmatch(ID_PATTERN, value):
+        pk = as_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        if pk is None:
             raise Http404
-        return int(value)
+        return pk
 
 
 # ---- calls ------------------------------------------------------------------------------------------------------

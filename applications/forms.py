@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import ALLOWED_HELP, validate_upload
-from core.forms import AmountField, LocalDecimalField
+from core.forms import AmountField, BoundedModelMultipleChoiceField, LocalDecimalField
 from grants.models import BudgetHeading, GridStage
 
 from .models import Application, AwardOutcome, LogframeLevel
@@ -41,6 +41,7 @@ class ApplicationForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "countries": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"countries": BoundedModelMultipleChoiceField}
 
     def __init__(self, *args, call, **kwargs):
         super().__init__(*args, **kwargs)

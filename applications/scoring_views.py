@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles as R
 from accounts.access import require_role
+from core.converters import as_id
 from core.errors import DomainError
 from grants.models import Call, CallStatus
 
@@ -98,8 +99,8 @@ def review_progress(request, call_pk):
     call = get_object_or_404(Call.objects.select_related("programme").exclude(status=CallStatus.DRAFT), pk=call_pk)
     refused, status = None, 200
     if request.method == "POST":
-        review_pk = request.POST.get("review", "")
-        if not review_pk.isdigit():
+        review_pk = as_id(request.POST.get("review"))
+        if review_pk is None:
             raise Http404
         review = get_object_or_404(Review, pk=review_pk, assignment__application__call=call)
         refused = ReopenForm(request.POST, prefix=f"review-{review.pk}")

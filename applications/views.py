@@ -20,6 +20,7 @@ from accounts import roles as R
 from accounts.access import can_on, has_role, require_role
 from accounts.decorators import verified_email_required
 from accounts.diligence.services import diligence_status
+from core.converters import as_id
 from core.documents import pdf_response
 from core.errors import DomainError
 from core.formats import locale_name, utc_text
@@ -176,7 +177,8 @@ def _save_and_act(request, application, form, lines, rows, attachment_form, acti
         messages.success(request, _("Draft saved and document attached."))
         return redirect(f"{edit_url}#attachments")
     if action.startswith("remove:"):
-        attachment = application.attachments.filter(pk=action.split(":", 1)[1]).first() if action[7:].isdigit() else None
+        pk = as_id(action.removeprefix("remove:"))
+        attachment = application.attachments.filter(pk=pk).first() if pk is not None else None
         if attachment is not None:
             services.attachment_remove(actor=request.user, attachment=attachment)
             messages.success(request, _("Draft saved and document removed."))
@@ -559,7 +561,7 @@ def screening_list(request, call_pk):
     }
     if filters["status"] not in ApplicationStatus.values:
         filters["status"] = ""
-    if not filters["objective"].isdigit():
+    if as_id(filters["objective"]) is None:
         filters["objective"] = ""
     applications = selectors.submitted_to_call(
         call, status=filters["status"] or None, country=filters["country"] or None,

@@ -12,6 +12,7 @@ from babel.numbers import format_decimal, get_currency_name, get_decimal_symbol,
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.converters import MAX_ID
 from core.formats import locale_name
 
 # Digits of other scripts a phone keyboard may send (Arabic-Indic, Eastern Arabic-Indic), and the Arabic separators.
@@ -158,3 +159,13 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             raise forms.ValidationError(
                 forms.ModelChoiceField.default_error_messages["invalid_choice"], code="invalid_choice"
             ) from None
+
+
+class IdField(forms.IntegerField):
+    """An object's id sent with a form (the hidden id of a formset's row): a whole number an id column can hold, as
+    ids in addresses are (core.converters), so that a longer one is a wrong value rather than a failing query."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.forms import AMOUNT_ERRORS
 from core.uploads import ALLOWED_HELP
-from core.forms import AmountField, CurrencyField, LocalDecimalField
+from core.forms import AmountField, CurrencyField, IdField, LocalDecimalField
 from grants.models import BudgetHeading
 
 from .models import ReportVersion
@@ -46,7 +46,7 @@ class ReportForm(forms.ModelForm):
 
 
 class IndicatorForm(forms.Form):
-    id = forms.IntegerField(widget=forms.HiddenInput)
+    id = IdField(widget=forms.HiddenInput)
     actual = LocalDecimalField(
         label=_("Actual value"), required=False, max_digits=12, decimal_places=2, error_messages=AMOUNT_ERRORS,
     )

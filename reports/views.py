@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
+from core.converters import as_id
 from core.errors import DomainError
 from core.uploads import serve_upload
 from grants.access import can_report_for, grant_for
@@ -132,7 +133,8 @@ def _save_and_act(request, report, version, form, rows, expenditure, attachment,
         messages.success(request, _("Draft saved and document attached."))
         return redirect(f"{edit_url}#attachments")
     if action.startswith("remove:"):
-        target = version.attachments.filter(pk=action[7:]).first() if action[7:].isdigit() else None
+        pk = as_id(action.removeprefix("remove:"))
+        target = version.attachments.filter(pk=pk).first() if pk is not None else None
         if target is not None:
             services.report_detach(actor=request.user, attachment=target)
             messages.success(request, _("Draft saved and document removed."))

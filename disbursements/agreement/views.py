@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
+from core.converters import as_id
 from core.documents import document_language, pdf_response
 from core.errors import DomainError
 from core.money import ZERO
@@ -73,11 +74,11 @@ def grant_list(request):
         .order_by("reference")
     )
     filters = {key: request.GET.get(key, "").strip() for key in ("call", "status", "country")}
-    if filters["call"].isdigit():
+    if as_id(filters["call"]) is not None:
         grants = grants.filter(call_id=filters["call"])
     if filters["status"] in AgreementStatus.values:
         grants = grants.filter(status=filters["status"])
-    if filters["country"].isdigit():
+    if as_id(filters["country"]) is not None:
         grants = grants.filter(country_id=filters["country"])
     page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "disbursements/agreement_list.html", {

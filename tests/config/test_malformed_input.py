@@ -3,6 +3,11 @@ them), ids longer than any id column, odd paging and ordering parameters. Run on
 import pytest
 from django.test import Client
 from django.urls import resolve
+from lxml import html
+
+from applications.services import application_start
+from reports.services import report_open
+from tests.grant_helpers import signed_grant
 
 pytestmark = [pytest.mark.django_db]
 
@@ -152,3 +157,86 @@ def test_an_overlong_id_among_a_forms_choices_is_a_wrong_choice(officer, call):
 
     assert response.status_code in (200, 400)
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_an_overlong_id_among_a_model_forms_choices_is_a_wrong_choice(cso_user, organisation, call):
+    client = signed_in(cso_user)
+    edit = f"/applications/{application_start(actor=cso_user, call=call, organisation=organisation).pk}/edit/"
+    response = client.post(edit, {**form_data(client.get(edit), "action"), "countries": [FORTY_DIGITS]})
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_an_overlong_id_in_a_formsets_row_is_a_wrong_value(cso_user, organisation, call):
+    client = signed_in(cso_user)
+    report = report_open(actor=cso_user, grant=signed_grant(call=call, organisation=organisation), period_number=1)
+    data = {**form_data(client.get(f"/reports/{report.pk}/"), "action"), "indicators-TOTAL_FORMS": "1",
+            "indicators-0-id": FORTY_DIGITS}
+
+    assert client.post(f"/reports/{report.pk}/", data).status_code == 400
+
+
+# --- ids in query strings and forms (core.converters.as_id) -------------------------------------------------------
+
+# str.isdigit() is true of both, and int() refuses both: views that checked ids with isdigit() answered 500.
+NOT_IDS = ["²", "9" * 5000]
+
+
+def form_data(response, button):
+    """What the page's form holding `button` (a name) would send, as a browser sends it."""
+    form = next(f for f in html.fromstring(response.content).forms if f.xpath(f".//button[@name='{button}']"))
+    data = {}
+    for name, value in form.form_values():
+        data.setdefault(name, []).append(value)
+    return data
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_an_id_filter_that_is_no_id_is_ignored(officer, call, value):
+    client = signed_in(officer)
+    assert client.get("/grants/", {"call": value, "country": value}).status_code == 200
+    assert client.get(f"/screening/calls/{call.pk}/", {"objective": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_a_review_that_is_no_id_is_not_found(officer, call, value):
+    assert signed_in(officer).post(f"/screening/calls/{call.pk}/reviews/", {"review": value}).status_code == 404
+
+
+def remove_attachment(client, edit, value):
+    return client.post(edit, {**form_data(client.get(edit), "action"), "action": f"remove:{value}"})
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_removing_an_application_attachment_that_is_no_id_removes_nothing(cso_user, organisation, call, value):
+    application = application_start(actor=cso_user, call=call, organisation=organisation)
+    assert remove_attachment(signed_in(cso_user), f"/applications/{application.pk}/edit/", value).status_code == 302
+
+
+@pytest.mark.parametrize("value", NOT_IDS)
+def test_removing_a_report_attachment_that_is_no_id_removes_nothing(cso_user, organisation, call, value):
+    report = report_open(actor=cso_user, grant=signed_grant(call=call, organisation=organisation), period_number=1)
+    assert remove_attachment(signed_in(cso_user), f"/reports/{report.pk}/", value).status_code == 302
+
+
+# --- paging and ordering ------------------------------------------------------------------------------------------
+
+PAGING = {"page": ["99999999999999999999", "-1", "0", "x", "9" * 5000], "page_size": ["-1", "0", "99999999999999999999"],
+          "ordering": ["junk", "-", "-pk,,", "grant__organisation__bank_details__iban"]}
+
+
+def test_odd_paging_and_ordering_never_break_a_list(administrator, finance):
+    pages = [signed_in(administrator), ["/audit/", "/grants/", "/fx-rates/", "/diligence/", "/calls/", "/payments/"]]
+    api = [signed_in(finance), ["/api/v1/calls/", "/api/v1/payments/", "/api/v1/grants/", "/api/v1/tranches/"]]
+    for client, urls in (pages, api):
+        for url in urls:
+            for name, values in PAGING.items():
+                for value in values:
+                    status = client.get(url, {name: value}).status_code
+                    assert status in (200, 400, 404), (url, name, value, status)
+
+
+def test_an_overlong_path_is_a_404(db):
+    assert Client().get("/calls/GLOACT/" + "C" * 10_000 + "/").status_code == 404
+    assert Client().get("/api/v1/grants/" + "G" * 10_000 + "/").status_code in (401, 404)
