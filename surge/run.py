@@ -408,13 +408,19 @@ class Surge:
         load_after = os.getloadavg()
 
         verify_path = self.dir / "verify.json"
-        try:
-            self.manage("surge_verify", "--call-id", str(plan["call_id"]), "--journal", str(self.dir / "journal.jsonl"),
-                        "--maildir", str(self.dir / "maildir"), "--wait-outbox", str(o.outbox_wait), "--out", str(verify_path))
-        except RuntimeError as exc:
-            if not verify_path.exists():
-                raise
-            log(str(exc).splitlines()[0])
+        for attempt in range(1, 4):
+            try:
+                self.manage("surge_verify", "--call-id", str(plan["call_id"]), "--journal", str(self.dir / "journal.jsonl"),
+                            "--maildir", str(self.dir / "maildir"), "--wait-outbox", str(o.outbox_wait), "--out", str(verify_path))
+                break
+            except RuntimeError as exc:
+                if verify_path.exists():  # it ran, and found problems: they are in the report
+                    log(str(exc).splitlines()[0])
+                    break
+                if attempt == 3:
+                    raise
+                log(f"the verifier could not run (attempt {attempt}); trying again in 20 s: {str(exc).splitlines()[-1][:200]}")
+                time.sleep(20)
         verification = json.loads(verify_path.read_text())
 
         summary = self.summarise(plan, verification, surge_seconds, (load_before, load_after), (cpu_before, cpu_after))

@@ -7,6 +7,7 @@ from surge.seed import seed
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: it needs the models, not every URL and setting checked again
     help = (
         "Prepare the deadline surge (make surge): a published call closing in --closes-in seconds and --accounts CSO "
         "accounts with verified e-mail addresses and their organisations. Only into an empty scratch database."

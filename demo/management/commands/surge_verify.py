@@ -6,6 +6,7 @@ from surge.verify import verify, wait_for_outbox
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: it needs the models, not every URL and setting checked again
     help = (
         "After the deadline surge: check the journal of what applicants were told against the database, the outbox "
         "and the storage (surge/verify.py). Prints a JSON report; exits 1 when anything was lost."
