@@ -1,4 +1,4 @@
-"""Locust users for the deadline surge: each takes one seeded account and walks `surge.journey` once, then stops.
+"""Locust users for the deadline surge: each takes one seeded account and walks `surge.journey` once, then idles.
 
 Run by surge/run.py (headless); settings come from the environment:
 SURGE_PLAN (the seed's JSON: apply path, password, accounts), SURGE_JOURNAL (JSON-lines journal to append to),
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import gevent
 from locust import HttpUser, events, task
-from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,7 +73,7 @@ class Applicant(HttpUser):
     def apply_and_submit(self):
         email = next(ACCOUNTS, None)
         if email is None:
-            raise StopUser()
+            self._stay()
         journey = Journey(
             self.client, email=email, password=PLAN["password"], apply_path=PLAN["apply_path"], record=record,
             pause=lambda low, high: gevent.sleep(random.uniform(low, high)),
@@ -97,4 +96,11 @@ class Applicant(HttpUser):
         finished["count"] += 1
         if finished["count"] >= len(PLAN["accounts"]):
             gevent.spawn_later(0.5, self.environment.runner.quit)
-        raise StopUser()
+        self._stay()
+
+    @staticmethod
+    def _stay():
+        """Done: stay idle until the run ends. A user that stopped would be replaced by a new one, and applicants
+        would then arrive faster than the spawn rate whenever the service is quick."""
+        while True:
+            gevent.sleep(3600)

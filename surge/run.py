@@ -377,7 +377,7 @@ class Surge:
         locust = self.start("locust", [
             BIN / "locust", "-f", BASE_DIR / "surge" / "locustfile.py", "--headless", "--host", proxy,
             "--users", o.users, "--spawn-rate", f"{spawn_rate:.3f}", "--run-time", f"{o.closes_in + 45}s",
-            "--stop-timeout", "30", "--csv", self.dir / "locust", "--html", self.dir / "locust.html",
+            "--stop-timeout", "5", "--csv", self.dir / "locust", "--html", self.dir / "locust.html",
             "--loglevel", "WARNING", "--only-summary",
         ], env=locust_env)
         sampler.start()
@@ -471,6 +471,7 @@ class Surge:
         }
         journal = [json.loads(line) for line in (self.dir / "journal.jsonl").read_text().splitlines() if line.strip()]
         submits = sorted(e["at"] for e in journal if e["event"] == "submitted")
+        starts = sorted(e["at"] for e in journal if e["event"] == "start")
         windows = Counter(int((t - first) // 10) for t in submits)
         latency = {}
         if not stats["latencies_ms"].get("submit"):  # the edit page's Submit button submitted directly
@@ -493,6 +494,7 @@ class Surge:
             "code": self.code,
             "nodes": o.nodes, "workers_per_node": o.workers, "threads_per_worker": o.threads, "users": o.users,
             "closes_in_seconds": o.closes_in, "spawn_seconds": o.spawn_seconds, "call": plan["call"],
+            "arrivals_seconds": round(starts[-1] - starts[0], 1) if starts else None,
             "seed_seconds": plan["seconds"],
             "surge_seconds": round(surge_seconds, 1),
             "requests": requests,
@@ -549,7 +551,8 @@ def text_summary(s, other=None):
     lines = [
         f"Deadline surge: {s['users']} applicants, {s['nodes']} app node(s) x {s['workers_per_node']} gunicorn workers x "
         f"{s['threads_per_worker']} threads, behind nginx; PostgreSQL, Redis, S3 (moto), Celery worker, SMTP (aiosmtpd).",
-        f"Call {s['call']} closed {s['closes_in_seconds']} s after seeding; applicants arrived over {s['spawn_seconds']} s; "
+        f"Call {s['call']} closed {s['closes_in_seconds']} s after seeding; applicants arrived over {s.get('arrivals_seconds')} s "
+        f"(spawning planned over {s['spawn_seconds']} s); "
         f"the surge took {s['surge_seconds']} s. Code: {s['code']['commit']} with {s['code']['files_changed_since']} files changed since.",
         f"Machine: {load['cores']} cores, shared. Load average before {load['load_average_before'][0]}, after "
         f"{load['load_average_after'][0]}; CPU busy {load['cpu_busy_percent_mean']}% on average during the surge; "
