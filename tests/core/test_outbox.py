@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from kombu import pools
 
 from applications.services import application_submit
 from config.celery import app as celery_app
@@ -117,8 +118,7 @@ def test_a_message_that_keeps_failing_stops_after_the_last_attempt():
 
 def reset_connections():
     """The app keeps the broker connection it first made (the in-memory one of eager mode): drop it."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    pools.reset()  # kombu's shared connection and producer pools, keyed by broker
     celery_app._after_fork()  # what Celery itself does to forget its connections
     celery_app.__dict__.pop("amqp", None)  # and its queues and routes, made from the configuration it first saw
 
