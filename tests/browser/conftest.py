@@ -76,3 +76,15 @@ def demo_live(transactional_db, live_server):
 
     seed(password="glo-act-demo-2026")
     return live_server
+
+
+def nav_link(page, name):
+    """A link of the header's navigation; on a phone (or under More on a desktop) its menu is opened first."""
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).locator("visible=true")
+    if not link.count():
+        menus = page.locator("nav details > summary").locator("visible=true")
+        for index in range(menus.count()):
+            menus.nth(index).click()
+            if link.count():
+                break
+    return link.first

@@ -8,7 +8,7 @@ from django.core import mail
 
 from applications.models import Application, ApplicationStatus
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, nav_link
 
 PASSWORD = "a-long-and-unusual-passphrase"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -24,14 +24,6 @@ def both_widths(page, screenshot, name):
     screenshot(page, f"{name}-phone")
     page.set_viewport_size(DESKTOP)
     screenshot(page, f"{name}-desktop")
-
-
-def nav_link(page, name):
-    """A link of the header's navigation; on a phone it is under the Menu, opened first."""
-    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).locator("visible=true")
-    if not link.count():
-        page.locator("details.nav-menu > summary").click()
-    return link.first
 
 
 def register_and_verify(page, base):

@@ -8,7 +8,7 @@ from disbursements.models import Payment
 from grants import ledger
 from grants.models import Grant
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, nav_link
 from .test_sign_in import sign_in
 
 
@@ -25,7 +25,7 @@ def test_interim_report_approved_then_tranche_paid(demo_live, new_page, screensh
     # The grantee, on a phone: portal -> the grant -> its reports -> start period 1 -> fill in -> submit.
     cso = new_page(PHONE)
     sign_in(cso, base, "cso8@demo.test")
-    cso.get_by_role("link", name="Your grants").click()
+    nav_link(cso, "Your grants").click()
     assert cso.get_by_text(grant.reference).first.is_visible()
     screenshot(cso, "grant-journey-portal-before-phone")
     cso.get_by_role("link", name="Open").first.click()
@@ -51,7 +51,7 @@ def test_interim_report_approved_then_tranche_paid(demo_live, new_page, screensh
     # The officer approves it.
     officer = new_page(DESKTOP)
     sign_in(officer, base, "officer@demo.test")
-    officer.get_by_role("link", name="Reports", exact=True).click()
+    nav_link(officer, "Reports").click()
     officer.get_by_role("link", name=re.compile(grant.reference)).first.click()
     assert officer.get_by_text("€86,000.00").first.is_visible()
     screenshot(officer, "grant-journey-review-desktop")
@@ -61,7 +61,7 @@ def test_interim_report_approved_then_tranche_paid(demo_live, new_page, screensh
     # Finance pays the tranche the report unlocked: 86,000 spent >= 70% of the 104,427.23 pre-financing.
     finance = new_page(DESKTOP)
     sign_in(finance, base, "finance@demo.test")
-    finance.get_by_role("link", name="Payments", exact=True).click()
+    nav_link(finance, "Payments").click()
     row = finance.locator("tr", has_text=grant.reference).filter(has_text=euros(tranche.planned_amount))
     row.get_by_role("link", name="Record payment").click()
     assert finance.locator("#id_amount").input_value() in (f"{tranche.planned_amount}", f"{tranche.planned_amount:,.2f}")
@@ -74,7 +74,7 @@ def test_interim_report_approved_then_tranche_paid(demo_live, new_page, screensh
     # The envelope dashboard and the grantee's portal show it.
     disbursed = ledger.balances(envelope=grant.call.programme.envelope).disbursed
     assert disbursed == disbursed_before + tranche.planned_amount
-    finance.get_by_role("link", name="Envelope", exact=True).click()
+    nav_link(finance, "Envelope").click()
     assert finance.get_by_text(euros(disbursed)).first.is_visible()
     finance.get_by_role("link", name=re.compile("Dashboard")).first.click()
     assert finance.locator("dd", has_text=euros(disbursed)).first.is_visible()

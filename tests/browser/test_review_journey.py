@@ -6,7 +6,7 @@ import re
 from applications.models import Application, ApplicationStatus
 from grants.models import Criterion
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, nav_link
 from .test_sign_in import sign_in
 
 
@@ -14,7 +14,7 @@ def test_reviewer_scores_and_officer_awards(demo_live, new_page, screenshot):
     base = demo_live.url
     reviewer = new_page(PHONE)
     sign_in(reviewer, base, "reviewer1@demo.test")
-    reviewer.get_by_role("link", name="Reviews", exact=True).click()
+    nav_link(reviewer, "Reviews").click()
     screenshot(reviewer, "review-journey-home-phone")
     reviewer.get_by_role("link", name="Declare").first.click()
     # Only the applicant and the title are shown before the declaration.
@@ -48,7 +48,7 @@ def test_reviewer_scores_and_officer_awards(demo_live, new_page, screenshot):
     top.refresh_from_db()
     assert top.status == ApplicationStatus.AWARDED
 
-    officer.get_by_role("link", name="Envelope", exact=True).click()
+    nav_link(officer, "Envelope").click()
     amount = f"€{top.award_decision.amount:,.2f}"
     c02 = officer.locator("tr", has_text="C02")
     assert c02.get_by_text(amount).first.is_visible()

@@ -1,7 +1,7 @@
 """Each demo account signs in through the real page and lands on a home page fitting its role."""
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, nav_link
 
 ACCOUNTS = [
     ("admin@demo.test", "Open the administration"),
@@ -25,7 +25,7 @@ def sign_in(page, base, email):
 def test_demo_account_signs_in_and_sees_its_page(demo_live, new_page, screenshot, email, expected):
     page = new_page(DESKTOP)
     sign_in(page, demo_live.url, email)
-    assert page.get_by_text(expected).first.is_visible()
+    assert page.get_by_role("main").get_by_text(expected).first.is_visible()
     assert page.get_by_role("button", name="Sign out").is_visible()
     screenshot(page, f"home-{email.split('@')[0]}-desktop")
 
@@ -39,7 +39,7 @@ def test_anonymous_home_and_envelope_on_a_phone(demo_live, new_page, screenshot)
     screenshot(page, "home-anonymous-phone")
 
     sign_in(page, demo_live.url, "finance@demo.test")
-    page.get_by_role("link", name="Envelope", exact=True).click()
+    nav_link(page, "Envelope").click()
     assert page.get_by_role("heading", name="GLO.ACT: envelope position").is_visible()
     assert page.get_by_text("€10,000,000.00").first.is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
