@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: staff can search and read the trail, nobody can add, change or delete through the admin."""
 
     list_display = ("created_at", "actor_email", "verb", "target_repr", "amount", "amount_before", "amount_after", "ip_address")
@@ -12,12 +14,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_email", "verb", "target_repr", "target_id")
     date_hierarchy = "created_at"
     list_select_related = ("target_type",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -45,7 +45,7 @@ def log(message):
 
 
 class Stopped(Exception):
-    pass
+    """The run was interrupted (a signal, or a piece that would not start)."""
 
 
 def _on_signal(signum, frame):
@@ -81,7 +81,7 @@ def wait_http(url, timeout, expect=200):
                 if response.status == expect:
                     return True
         except OSError:
-            pass
+            pass  # not listening yet: ask again
         time.sleep(0.3)
     return False
 
@@ -205,7 +205,7 @@ class Surge:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         except ProcessLookupError:
-            pass
+            pass  # it had already exited
 
     # ---- services --------------------------------------------------------------------------------------------------
 
