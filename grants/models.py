@@ -85,6 +85,14 @@ class Programme(models.Model):
     reporting_period_months = models.PositiveSmallIntegerField(_("months per interim reporting period"), default=12)
     interim_report_days = models.PositiveSmallIntegerField(_("interim report due (days after the period)"), default=60)
     final_report_months = models.PositiveSmallIntegerField(_("final report due (months after the end date)"), default=3)
+    # Public clarifications on a call (PRAG): questions until this many days before the deadline, answers published
+    # until this many days before it.
+    question_cutoff_days = models.PositiveSmallIntegerField(
+        _("questions on a call close (days before its deadline)"), default=21
+    )
+    answer_cutoff_days = models.PositiveSmallIntegerField(
+        _("answers to questions are published until (days before the deadline)"), default=11
+    )
     # Open data (opendata/): who publishes, who funds, and the 360Giving prefix of this programme's identifiers.
     agency_iati_ref = models.CharField(
         _("IATI identifier of the managing agency"), max_length=64, blank=True, validators=[IATI_ORG_REF],
@@ -247,6 +255,10 @@ class Call(models.Model):
     )
     # Review settings.
     reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=3)
+    review_deadline = models.DateTimeField(
+        _("review deadline"), null=True, blank=True,
+        help_text=_("When reviewers must have declared and scored; shown in their inbox and calendar."),
+    )
     exclude_same_country_reviewers = models.BooleanField(
         _("never assign reviewers from the applicant's country"), default=False
     )
