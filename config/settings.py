@@ -68,8 +68,10 @@ INSTALLED_APPS = [
     # The project's apps, in dependency order: each may import only from those above it.
     "core",
     "audit",
+    "notifications",
     "accounts",
     "grants",
+    "clarifications",
     "applications",
     "disbursements",
     "reports",
@@ -235,6 +237,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CSO Grants <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people reach the site: links in e-mails are this address plus a path.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # HTTPS: on by default in production; HTTPS=0 turns it off (e.g. behind a plain-HTTP test proxy).
 HTTPS = env_bool("HTTPS", default=not DEBUG)

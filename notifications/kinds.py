@@ -1,0 +1,109 @@
+"""The kinds of notification: what each is called on the preferences page, how it reaches people unless they chose
+otherwise, who may receive it, and how it reads in the list and in e-mails.
+
+A notification stores its kind and its parameters only; the sentence is rendered when shown, in the reader's
+language. Parameters are strings or numbers; those named in `Kind.dates` hold ISO dates and those in `Kind.money`
+amounts in EUR, and are written out in the reader's locale. A parameter the caller did not give shows as empty.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.formats import date_text, money_text
+
+# Role names as in accounts.roles (notifications sits below accounts and may not import it).
+APPLICANT, PROGRAMME_OFFICER, REVIEWER = "applicant", "programme_officer", "reviewer"
+FINANCE_OFFICER, DONOR_OBSERVER, ADMINISTRATOR = "finance_officer", "donor_observer", "administrator"
+STAFF = (PROGRAMME_OFFICER, FINANCE_OFFICER, ADMINISTRATOR)
+
+
+class Channel(models.TextChoices):
+    IMMEDIATE = "immediate", _("E-mail at once")
+    DIGEST = "digest", _("Daily digest")
+    IN_APP = "in_app", _("In the app only")
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    label: str  # for the preferences page
+    sentence: str  # a translatable sentence with %(name)s parameters
+    default: str  # a Channel
+    roles: tuple  # who may receive it (the preferences page offers it to them)
+    dates: tuple = field(default=())
+    money: tuple = field(default=())
+
+    def render(self, params) -> str:
+        """The sentence in the active language with `params` filled in."""
+        values = _Blank(params or {})
+        for name in self.dates:
+            values[name] = _as_date(values.get(name))
+        for name in self.money:
+            values[name] = _as_money(values.get(name))
+        return str(self.sentence) % values
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def _as_date(value):
+    try:
+        return date_text(date.fromisoformat(str(value)))
+    except ValueError:
+        return value or ""
+
+
+def _as_money(value):
+    try:
+        return money_text(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return value or ""
+
+
+_ORG = (APPLICANT,)
+KINDS = {kind.id: kind for kind in (
+    Kind("application_received", _("Application received"),
+         _("Application %(reference)s, “%(title)s”, was received."), Channel.IMMEDIATE, _ORG),
+    Kind("application_screened", _("Eligibility screening done"),
+         _("The eligibility screening of application %(reference)s is complete."), Channel.IMMEDIATE, _ORG),
+    Kind("application_awarded", _("Grant awarded"),
+         _("Application %(reference)s was awarded a grant. The decision letter is ready."), Channel.IMMEDIATE, _ORG),
+    Kind("application_not_awarded", _("Application not selected"),
+         _("Application %(reference)s was not selected for a grant. The decision letter is ready."),
+         Channel.IMMEDIATE, _ORG),
+    Kind("review_assigned", _("Applications to review"),
+         _("Applications were assigned to you for review in %(call)s: %(references)s."), Channel.IMMEDIATE,
+         (REVIEWER,)),
+    Kind("review_reopened", _("Review reopened"),
+         _("Your review of application %(reference)s was reopened."), Channel.IMMEDIATE, (REVIEWER,)),
+    Kind("report_submitted", _("Report submitted"),
+         _("%(organisation)s submitted %(report)s for review."), Channel.DIGEST, (PROGRAMME_OFFICER,)),
+    Kind("report_approved", _("Report approved"), _("%(report)s was approved."), Channel.IMMEDIATE, _ORG),
+    Kind("report_changes_requested", _("Changes requested to a report"),
+         _("Changes were requested to %(report)s."), Channel.IMMEDIATE, _ORG),
+    Kind("report_due", _("Report reminders"), _("%(report)s is due on %(due)s."), Channel.IMMEDIATE,
+         _ORG + (PROGRAMME_OFFICER,), dates=("due",)),
+    Kind("agreement_ready_to_sign", _("Agreement ready to sign"),
+         _("The grant agreement %(grant)s is ready to sign."), Channel.IMMEDIATE, _ORG),
+    Kind("agreement_signed", _("Agreement signed"), _("The grant agreement %(grant)s was signed."),
+         Channel.IMMEDIATE, _ORG),
+    Kind("payment_made", _("Payment made"),
+         _("A payment of %(amount)s was made on grant %(grant)s, value date %(value_date)s."), Channel.IMMEDIATE,
+         _ORG, dates=("value_date",), money=("amount",)),
+    Kind("message_received", _("New messages"), _("New message about %(topic)s."), Channel.IMMEDIATE,
+         _ORG + (REVIEWER,) + STAFF),
+    Kind("clarification_published", _("Clarifications on calls"),
+         _("A clarification was published on the call %(call)s."), Channel.DIGEST, _ORG + (PROGRAMME_OFFICER,)),
+    Kind("diligence_outcome", _("Due diligence outcome"),
+         _("The due diligence review of %(organisation)s is complete."), Channel.IMMEDIATE, _ORG),
+)}
+
+
+def kinds_for(role_names) -> list:
+    """The kinds a person with these roles may receive, in the registry's order."""
+    return [kind for kind in KINDS.values() if any(role in role_names for role in kind.roles)]
