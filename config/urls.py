@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from core.views import favicon, healthz
 
-from . import views
+from . import outbox_views, views
 
 handler400 = "core.views.bad_request"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page says; send them to the icon, not a 404 page.
     path("favicon.ico", favicon),
     path("audit/", views.audit_log, name="audit_log"),
+    path("outbox/", outbox_views.outbox, name="outbox"),
+    path("outbox/<id:pk>/retry/", outbox_views.outbox_message_retry, name="outbox_message_retry"),
+    path("outbox/retry-failed/", outbox_views.outbox_retry_all, name="outbox_retry_all"),
     path("", include("accounts.urls")),
     path("", include("accounts.diligence.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,8 +4,9 @@ server's acceptance and the `sent_at` update sends that message again after `CLA
 from datetime import timedelta
 
 from django.core.mail import EmailMessage
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from .models import OutboxMessage
 
@@ -65,3 +66,47 @@ def outbox_pending(now=None):
 def outbox_sweep(limit=SWEEP_BATCH) -> int:
     """Send what is due; returns how many were sent."""
     return sum(outbox_send(pk) for pk in list(outbox_pending().values_list("pk", flat=True)[:limit]))
+
+
+# What the operator page (`config.outbox_views`) calls a message: sent; failed, once the sender gave up after the
+# last try; queued otherwise (waiting for its first try, its next try, or a sender).
+SENT, QUEUED, FAILED = "sent", "queued", "failed"
+STATUS_LABELS = {
+    QUEUED: pgettext_lazy("e-mail status", "Queued"),
+    SENT: pgettext_lazy("e-mail status", "Sent"),
+    FAILED: pgettext_lazy("e-mail status", "Failed"),
+}
+_STATUS_FILTERS = {
+    SENT: Q(sent_at__isnull=False),
+    QUEUED: Q(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS),
+    FAILED: Q(sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS),
+}
+
+
+def outbox_counts() -> dict:
+    """How many messages are queued, sent and failed, in one query."""
+    return OutboxMessage.objects.aggregate(**{status: Count("pk", filter=rule) for status, rule in _STATUS_FILTERS.items()})
+
+
+def outbox_messages(status=None):
+    """Messages newest first, of one status or all, without the bodies (they may hold personal data)."""
+    messages = OutboxMessage.objects.defer("body").order_by("-created_at", "-pk")
+    return messages.filter(_STATUS_FILTERS[status]) if status else messages
+
+
+def outbox_failed():
+    return OutboxMessage.objects.filter(_STATUS_FILTERS[FAILED])
+
+
+def outbox_requeue(messages) -> None:
+    """Give failed messages (locked by the caller) a fresh round of tries, the first one due now. The last error
+    stays until a send succeeds."""
+    OutboxMessage.objects.filter(pk__in=[message.pk for message in messages]).update(
+        attempts=0, next_attempt_at=None, claimed_at=None
+    )
+
+
+def status_of(message) -> str:
+    if message.sent_at is not None:
+        return SENT
+    return FAILED if message.attempts >= MAX_ATTEMPTS else QUEUED

@@ -137,6 +137,8 @@ PAGES = (
     Page("envelope_dashboard", DONOR),
     Page("open_data", DONOR),
     # Administrators: Django's admin, one page of each kind (its other URLs are the same views for other models)
+    Page("outbox", ADMIN),
+    Page("outbox", ADMIN, query="status=failed"),
     Page("admin:index", ADMIN),
     Page("admin:accounts_organisation_changelist", ADMIN),
     Page("admin:accounts_organisation_change", ADMIN, {"object_id": Ref("sjn.pk")}),
@@ -185,6 +187,8 @@ NOT_PAGES = {
     "score_moderate": _POST,
     "fx_rates_import": _POST,
     "api_token_revoke": _POST,
+    "outbox_message_retry": _POST,
+    "outbox_retry_all": _POST,
     "signin_code": "the code step of a sign-in with two-factor codes: only inside a sign-in in progress, which "
     "tests/accounts/test_two_factor.py goes through",
     "healthz": "a JSON status for load balancers",
