@@ -6,9 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 from kombu import pools
 
@@ -20,35 +18,7 @@ from core.outbox import CLAIM_TIMEOUT, MAX_ATTEMPTS, outbox_pending, outbox_send
 
 from ..applications.helpers import complete_draft, rules_call
 from ..conftest import make_user
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what the SMTP server accepted."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 Message accepted for delivery"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=controller.port
-    ):
-        yield inbox
-    controller.stop()
+from .conftest import free_port
 
 
 def note(subject="Hello"):
