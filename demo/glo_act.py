@@ -18,6 +18,7 @@ from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
 from demo.call_texts import seed_call_texts
+from demo.clarifications_demo import seed_clarifications
 from demo.grants_demo import seed_grants_call
 from demo.review_call import seed_review_call
 from grants import ledger
@@ -186,6 +187,7 @@ def seed(*, password, stdout=None):
             _submit_demo_application(call, users["cso2@demo.test"])
             say("submitted a demo application from Atlas Migrant Aid")
 
+        seed_clarifications(call=call, officer=users["officer@demo.test"], say=say)
         seed_review_call(programme=programme, admin=admin, officer=users["officer@demo.test"], password=password, say=say)
         seed_grants_call(
             programme=programme, admin=admin, officer=users["officer@demo.test"], finance=users["finance@demo.test"],

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 
 from accounts import roles as R
 from accounts.access import has_role, objects_for
@@ -40,11 +41,36 @@ class ReviewRow:
         return self.is_active and self.declaration is not None and not self.declaration.has_conflict
 
     @property
+    def is_submitted(self):
+        review = self.review
+        return review is not None and review.status == ReviewStatus.SUBMITTED
+
+    @property
+    def round_open(self):
+        """Scoring is open: the application awaits its decision and its deadline has passed (scoring starts then)."""
+        return self.application.status == ApplicationStatus.ELIGIBLE and self.application.deadline <= timezone.now()
+
+    @property
     def score_outstanding(self):
         """Still to score: open to scoring, not submitted, and no decision made on the application yet."""
-        review = self.review
-        return (self.can_score and self.application.status == ApplicationStatus.ELIGIBLE
-                and (review is None or review.status != ReviewStatus.SUBMITTED))
+        return self.can_score and self.round_open and not self.is_submitted
+
+    @property
+    def step(self):
+        """Where the row stands for the reviewer, one word the page turns into a tag (reviewer home)."""
+        if self.must_declare:
+            return "declare"
+        if self.declaration is not None and self.declaration.has_conflict:
+            return "conflict"
+        if self.assignment is None:
+            return "unassigned"
+        if not self.is_active:
+            return "ended"
+        if self.is_submitted:
+            return "submitted"
+        if self.score_outstanding:
+            return "score"
+        return "waiting" if self.application.status == ApplicationStatus.ELIGIBLE else "decided"
 
 
 def _on_panel(user):
@@ -67,7 +93,9 @@ def reviewer_workload(user):
         for a in Assignment.objects.filter(reviewer=user, application__call__in=calls).select_related("review")
     }
     rows = {call.pk: [] for call in calls}
+    by_pk = {call.pk: call for call in calls}
     for application in applications:
+        application.call = by_pk[application.call_id]  # for its deadline, without a query per row
         rows[application.call_id].append(
             ReviewRow(application, declarations.get(application.pk), assignments.get(application.pk))
         )

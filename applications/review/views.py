@@ -37,6 +37,7 @@ def reviewer_home(request):
             "workload": workload,
             "to_declare": sum(row.must_declare for row in rows),
             "to_score": sum(row.score_outstanding for row in rows),
+            "submitted": sum(row.is_active and row.is_submitted for row in rows),
         },
     )
 

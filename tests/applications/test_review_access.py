@@ -1,4 +1,6 @@
 """The review pages: who may open them (403 wrong role, 404 others' objects), what they show and do, and their cost."""
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.http import Http404
@@ -146,8 +148,14 @@ def test_a_conflicted_reviewer_never_gets_the_content(officer, call, application
 # --- reviewer pages ------------------------------------------------------------------------------------------
 
 
+def _close(call):
+    """The call's deadline passes: scoring opens."""
+    type(call).objects.filter(pk=call.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+
+
 def test_reviewer_home_lists_declarations_and_assignments(client, officer, call, application, members):
     other = make_applications(call, 1)[0]
+    _close(call)
     assignment = assigned(officer, call, application, members[0])
     services.conflict_declare(actor=members[0], application=application, has_conflict=False)
     client.force_login(members[0])
@@ -174,13 +182,28 @@ def test_reviewer_home_counts_and_buttons_only_what_is_outstanding(client, offic
     Review.objects.create(assignment=done, status=ReviewStatus.SUBMITTED)
     services.conflict_declare(actor=members[0], application=other, has_conflict=False)
     left = assigned(officer, call, other, members[0])
+    _close(call)
     client.force_login(members[0])
     response = client.get("/reviews/")
     body = response.content.decode()
     assert response.context["to_score"] == 1 and response.context["to_declare"] == 0
+    assert response.context["submitted"] == 1
+    assert "Review submitted" in body and "To score" in body
     assert body.count('class="button small primary"') == 1
     assert f'class="button small primary" href="/reviews/assignments/{left.pk}/score/"' in body
     assert f'class="button small" href="/reviews/assignments/{done.pk}/score/">View your review' in body
+
+
+def test_reviewer_home_scores_nothing_before_the_call_closes(client, officer, call, application, members):
+    """Scoring starts at the call's deadline: until then an assignment is tagged as waiting, with no Score button."""
+    assignment = assigned(officer, call, application, members[0])
+    services.conflict_declare(actor=members[0], application=application, has_conflict=False)
+    client.force_login(members[0])
+    response = client.get("/reviews/")
+    body = response.content.decode()
+    assert response.context["to_score"] == 0 and response.context["submitted"] == 0
+    assert "Scoring opens when the call closes" in body
+    assert f"/reviews/assignments/{assignment.pk}/score/" not in body
 
 
 def test_reviewer_home_when_on_no_panel(client, reviewer):
