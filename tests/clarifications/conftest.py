@@ -3,7 +3,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.utils import timezone
 
 from clarifications.services import answer_publish, question_ask
 
@@ -39,5 +38,3 @@ def ask_many(call, user, n, *, publish_by=None):
         if publish_by is not None:
             answer_publish(actor=publish_by, question=question, answer=f"Answer number {i}.")
 
-
-__all__ = ["clock_at", "day_after", "day_before", "timezone"]
