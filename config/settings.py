@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -323,6 +325,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "core.tasks.sweep_outbox", "schedule": 60.0},
+    # Each morning (CELERY_TIMEZONE), the daily digest of notifications (`send_digests` does the same by hand).
+    "send-digests": {"task": "notifications.tasks.send_digests", "schedule": crontab(hour=6, minute=0)},
 }
 
 # Object storage for uploads and generated files: any S3-compatible service when STORAGE_BUCKET is set. Files are

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,11 @@ from .models import Notification, NotificationPreference
 
 def absolute_url(path) -> str:
     return settings.SITE_URL.rstrip("/") + path
+
+
+def preferences_link() -> str:
+    """Where an e-mail tells people they can choose how they hear of things."""
+    return absolute_url(reverse("notification_preferences"))
 
 
 def _clean_params(params) -> dict:
@@ -43,7 +49,7 @@ def _immediate_mail(kind, params, url, attachments):
         body = "\n\n".join([
             text,
             _("Open it here: %(link)s") % {"link": absolute_url(url)},
-            _("You can choose how you hear about this on %(link)s") % {"link": absolute_url("/account/notifications/")},
+            _("You can choose how you hear about this on %(link)s") % {"link": preferences_link()},
         ])
         return Mail(str(kind.label), body, list(attachments(person)) if attachments else [])
     return compose
