@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.admin import GuardedModelAdmin
 
 from audit.admin_mixins import AuditedAdminMixin
+from core.admin_widgets import LabelledInputsAdminMixin
 
 from . import roles as R
 from .models import Membership, Organisation, User
@@ -103,11 +106,19 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdminMixin, GuardedModelAdmin):
+class OrganisationAdmin(LabelledInputsAdminMixin, AuditedAdminMixin, GuardedModelAdmin):
     list_display = ("legal_name", "acronym", "country", "registration_number", "org_type")
     list_filter = ("country", "org_type")
     search_fields = ("legal_name", "acronym", "registration_number")
     inlines = [MembershipInline]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(LabelledInputsAdminMixin, AuditedAdminMixin, BaseGroupAdmin):
+    """Django's, with the permissions as a list of checkboxes and every save audited (roles are groups)."""
 
 
 # Devices hold the secrets of two-factor sign-in: they are never shown, and removed only through

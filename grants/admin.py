@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedAdminMixin
+from core.admin_widgets import LabelledInputsAdminMixin
 from core.errors import DomainError
 from core.forms import AmountField
 
@@ -163,11 +164,10 @@ class CallDocumentInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CallAdmin(LabelledInputsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("reference", "title", "programme", "status", "opens_at", "closes_at", "min_grant", "max_grant")
     list_filter = ("status", "programme")
     search_fields = ("reference", "title")
-    filter_horizontal = ("objectives", "countries")
     readonly_fields = ("status",)
     actions = ["publish", "close"]
     list_select_related = ("programme",)
