@@ -18,6 +18,7 @@ from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
 from demo.call_texts import seed_call_texts
+from demo.conversations_demo import seed_conversations
 from demo.clarifications_demo import seed_clarifications
 from demo.grants_demo import seed_grants_call
 from demo.review_call import seed_review_call
@@ -193,6 +194,7 @@ def seed(*, password, stdout=None):
             programme=programme, admin=admin, officer=users["officer@demo.test"], finance=users["finance@demo.test"],
             password=password, say=say,
         )
+        seed_conversations(officer=users["officer@demo.test"], say=say)
 
     return envelope_position(programme)
 

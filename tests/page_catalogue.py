@@ -100,6 +100,8 @@ PAGES = (
     Page("my_grant", CSO8, GRANT),
     Page("report_list", CSO8, GRANT),
     Page("report_edit", CSO8, {"pk": Ref("report.pk")}),
+    Page("application_messages", CSO2, {"pk": Ref("submitted.pk")}),
+    Page("grant_messages", CSO8, GRANT),
     # Reviewers
     Page("reviewer_home", REVIEWER),
     Page("conflict_declare", REVIEWER, {"pk": Ref("undeclared.application.pk")}),
@@ -117,6 +119,8 @@ PAGES = (
     Page("screening_calls", OFFICER),
     Page("screening_list", OFFICER, {"call_pk": Ref("c01.pk")}),
     Page("screening_detail", OFFICER, {"pk": Ref("submitted.pk")}),
+    Page("application_messages", OFFICER, {"pk": Ref("submitted.pk")}),
+    Page("grant_messages", OFFICER, GRANT),
     Page("call_questions", OFFICER, {"call_pk": Ref("c01.pk")}),
     Page("panel_manage", OFFICER, {"call_pk": Ref("c02.pk")}),
     Page("review_progress", OFFICER, {"call_pk": Ref("c02.pk")}),
@@ -191,6 +195,8 @@ NOT_PAGES = {
     "score_moderate": _POST,
     "fx_rates_import": _POST,
     "api_token_revoke": _POST,
+    "conversation_share": _POST,
+    "conversation_file": "a file attached to a message (none in the demo); tests/conversations check its download",
     "outbox_message_retry": _POST,
     "outbox_retry_all": _POST,
     "signin_code": "the code step of a sign-in with two-factor codes: only inside a sign-in in progress, which "
