@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "csp",
     # The project's apps, in dependency order: each may import only from those above it.
     "core",
@@ -262,8 +261,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Content-Security-Policy (django-csp): scripts, styles, fonts and requests from this site only, images also as
-# data: URIs (Swagger UI's icons); no inline script or style on any page, no plugins, never framed. CSP_REPORT_ONLY=1
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and requests from this site only; no inline
+# script or style on any page, no plugins, never framed. CSP_REPORT_ONLY=1
 # sends it as Content-Security-Policy-Report-Only, to try a change on real traffic before enforcing it.
 # Permissions-Policy, Cache-Control and Clear-Site-Data come from core.headers.
 _CSP = {
@@ -271,7 +270,7 @@ _CSP = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -361,14 +360,14 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: one request format to document, validate and keep idempotent (form posts are the pages').
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],  # DRF's, refusing huge or deeply nested bodies
     # JSON to browsers too: DRF's browsable pages style themselves inline, which the Content-Security-Policy refuses;
-    # people try the API on /api/docs/.
+    # the reference for people is the page at /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     # Rate limits (api/throttling.py), counted in the default cache: per user, per address without credentials, and
     # failed bearer tokens per address (also checked before a token is looked up). Over a limit: 429 and Retry-After.
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle", "api.throttling.AnonRateThrottle"],
@@ -386,8 +385,4 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Swagger UI and ReDoc from the installed sidecar package: no asset comes from another site.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }

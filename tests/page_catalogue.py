@@ -75,7 +75,6 @@ PAGES = (
     Page("verify_email", None, {"token": Ref("verification_token")}),
     Page("invitation", None, {"token": INVITATION_TOKEN}),
     Page("api_docs", None),
-    Page("api_redoc", None),
     Page("admin:login", None),
     # Each role's home page
     *(Page("home", account) for account in (ADMIN, OFFICER, FINANCE, DONOR, REVIEWER, CSO1)),
@@ -202,7 +201,8 @@ NOT_PAGES = {
     "signin_code": "the code step of a sign-in with two-factor codes: only inside a sign-in in progress, which "
     "tests/accounts/test_two_factor.py goes through",
     "healthz": "a JSON status for load balancers",
-    "api_schema": "the OpenAPI document (YAML or JSON), read by the API docs pages",
+    "api_schema": "the OpenAPI document (YAML or JSON), from which the API reference page is made",
+    "api_redoc": "the old address of the ReDoc viewer: a permanent redirect to the API reference (api_docs)",
     # Files people uploaded: the demo has none of these; they are sent by core.uploads.serve_upload, as is the
     # due-diligence document in DOWNLOADS.
     "call_document": "a file attached to a call (none in the demo)",

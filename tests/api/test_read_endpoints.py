@@ -2,7 +2,6 @@
 and the documentation page."""
 import io
 import json
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -239,18 +238,6 @@ def test_schema_is_openapi_3_and_validates(anonymous_api, tmp_path):
     for path in ("/api/v1/calls/", "/api/v1/grants/{reference}/", "/api/v1/tranches/", "/api/v1/envelope/"):
         assert path in schema["paths"]
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
-
-
-def test_docs_page_loads_its_assets_from_this_server(anonymous_api):
-    response = anonymous_api.get("/api/docs/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
-    # Static files, and the page's own start-up script served by the same view (no inline script under the CSP).
-    assert assets and all(url.startswith(("/static/", "/api/docs/?script=")) for url in assets), assets
-    assert anonymous_api.get("/api/docs/?script=").status_code == 200
-    for url in assets:
-        assert anonymous_api.get(url).status_code == 200, url
 
 
 def test_unknown_api_addresses_answer_in_json(client):

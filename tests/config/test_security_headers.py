@@ -21,16 +21,12 @@ def directives(policy):
     return {part.split()[0]: part.split()[1:] for part in (p.strip() for p in policy.split(";")) if part}
 
 
-# ReDoc styles itself with <style> elements it writes while running (api/urls.py): that page alone may.
-INLINE_STYLES = {"api_redoc"}
-
-
-def header_problems(response, *, signed_in, inline_styles=False):
+def header_problems(response, *, signed_in):
     problems = []
     policy = directives(response.get("Content-Security-Policy", ""))
     if not policy:
         problems.append("no Content-Security-Policy")
-    for directive in ("script-src",) if inline_styles else ("script-src", "style-src"):
+    for directive in ("script-src", "style-src"):
         if set(policy.get(directive, ["'unsafe-inline'"])) & {"'unsafe-inline'", "'unsafe-eval'"}:
             problems.append(f"{directive} is missing or allows inline code: {policy.get(directive)}")
     if policy.get("frame-ancestors") != ["'none'"] or policy.get("object-src") != ["'none'"]:
@@ -84,7 +80,7 @@ def test_every_page_sends_the_security_headers_and_no_inline_code(clients):
             problems.append(f"{page} {path}: status {response.status_code}")
             continue
         signed_in = page.account is not None or page.name in SIGN_IN_PAGES
-        found = header_problems(response, signed_in=signed_in, inline_styles=page.name in INLINE_STYLES)
+        found = header_problems(response, signed_in=signed_in)
         found += inline_code(response.content)
         problems += [f"{page} {path}: {problem}" for problem in found]
     assert not problems, "\n".join(problems)
