@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "applications",
     "disbursements",
     "reports",
+    "agenda",
     "conversations",
     "opendata",
     "api",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("disbursements.dashboard_urls")),
     path("", include("reports.urls")),
     path("", include("reports.portal_urls")),
+    path("", include("agenda.urls")),
     path("", include("conversations.urls")),
     path("", include("opendata.urls")),
     path("", include("api.urls")),

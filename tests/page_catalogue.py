@@ -82,6 +82,7 @@ PAGES = (
     Page("account", CSO1),
     Page("check_email", CSO1),
     Page("api_tokens", CSO1),
+    Page("account_calendar", CSO1),
     Page("organisation_detail", CSO1, {"pk": Ref("sjn.pk")}),
     Page("organisation_edit", CSO1, {"pk": Ref("sjn.pk")}),
     Page("organisation_bank", CSO1, {"pk": Ref("sjn.pk")}),
@@ -198,6 +199,8 @@ NOT_PAGES = {
     "conversation_file": "a file attached to a message (none in the demo); tests/conversations check its download",
     "outbox_message_retry": _POST,
     "outbox_retry_all": _POST,
+    "account_calendar_revoke": _POST,
+    "agenda_feed": "a person's calendar feed (iCalendar), read by calendar apps with its secret address; tests/agenda",
     "signin_code": "the code step of a sign-in with two-factor codes: only inside a sign-in in progress, which "
     "tests/accounts/test_two_factor.py goes through",
     "healthz": "a JSON status for load balancers",
