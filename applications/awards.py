@@ -3,16 +3,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.diligence.services import award_blockers, award_blockers_many
 from accounts.models import Organisation
+from accounts.selectors import members_of
 from audit.services import audit_record
 from core.errors import DomainError
 from core.money import ZERO, MoneyValueError, exact_cents
 from grants import ledger
 from grants.models import AgreementBudgetLine, Country, Grant, GridStage
+from notifications.services import notify
 
 from .aggregation import call_results
 from .models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, AwardDecision, AwardOutcome, ModeratedScore
@@ -159,7 +162,15 @@ def award_decide(*, actor, application, outcome, justification, amount=None) -> 
             actor=actor, verb=f"application.{outcome.value}", target=application, amount=amount,
             currency="EUR" if amount is not None else "", data={"justification": justification, "rank": decision.rank},
         )
+        if outcome in _TOLD:
+            notify([m.user for m in members_of(application.organisation)], _TOLD[outcome],
+                   url=reverse("decision_letter", args=[application.pk]), params={"reference": application.reference})
     return decision
+
+
+# The decisions the organisation's members are told of, with the decision letter; a place on the reserve list or
+# the concept-note shortlist is not final.
+_TOLD = {AwardOutcome.AWARD: "application_awarded", AwardOutcome.REJECT: "application_not_awarded"}
 
 
 def score_moderate(*, actor, application, total, justification) -> ModeratedScore:

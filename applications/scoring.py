@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +17,8 @@ from accounts.access import has_role
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import utc_text
-from core.mail import Mail, mail_on_commit
 from grants.models import Criterion, GridSection, GridStage
+from notifications.services import notify
 
 from .models import (
     Application,
@@ -302,12 +303,7 @@ def review_reopen(*, actor, review, reason) -> Review:
             actor=actor, verb="review.reopen", target=review,
             data={"application": reference, "reviewer": assignment.reviewer.email, "reason": reason},
         )
-        mail_on_commit([assignment.reviewer], lambda person: Mail(
-            _("Your review of %(ref)s was reopened") % {"ref": reference},
-            _(
-                "A programme officer reopened your review of application %(ref)s, so that you can change it.\n\n"
-                "Reason: %(reason)s\n\nSign in to change your scores, then submit the review again."
-            ) % {"ref": reference, "reason": reason},
-        ))
+        notify([assignment.reviewer], "review_reopened", url=reverse("review_score", args=[assignment.pk]),
+               params={"reference": reference, "reason": reason})
     review.assignment = assignment
     return review

@@ -2,6 +2,7 @@
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,10 +10,10 @@ from accounts.access import can_on, require_verified_email_to_upload
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import utc_text
-from core.mail import Mail, mail_on_commit
 from core.uploads import validate_upload
 
 from grants.budget import summarise
+from notifications.services import notify
 from grants.models import GridStage
 
 from .models import (
@@ -219,26 +220,18 @@ def application_submit(*, actor, application, now=None) -> tuple[Application, bo
             actor=actor, verb="application.submit", target=application, amount=application.requested_amount,
             currency="EUR", data={"reference": application.reference},
         )
-        mail_on_commit([actor], partial(_receipt_mail, application.pk))
+        notify([actor], "application_received", url=reverse("application_detail", args=[application.pk]),
+               params={"reference": application.reference, "title": application.title},
+               attachments=partial(_receipt_pdf, application.pk))
     return application, True
 
 
-def _receipt_mail(application_id, person):
-    """The receipt, with a PDF copy of what was submitted, both in the applicant's language."""
-    from .pdf import application_pdf  # rendering is only needed once the submission has committed
+def _receipt_pdf(application_id, person):
+    """The receipt's PDF copy of what was submitted, in the applicant's language."""
+    from .pdf import application_pdf
 
     application = Application.objects.select_related("call", "organisation", "submitted_by").get(pk=application_id)
-    return Mail(
-        _("Application %(ref)s received") % {"ref": application.reference},
-        _(
-            "Your application \"%(title)s\" to call %(call)s was received on %(when)s UTC with reference %(ref)s.\n\n"
-            "A PDF copy of what you submitted is attached. You will be told the result of the eligibility check."
-        ) % {
-            "title": application.title, "call": application.call.reference, "ref": application.reference,
-            "when": utc_text(application.submitted_at, zone=False),
-        },
-        [(f"{application.reference}.pdf", application_pdf(application), "application/pdf")],
-    )
+    return [(f"{application.reference}.pdf", application_pdf(application), "application/pdf")]
 
 
 def application_withdraw(*, actor, application, reason="", now=None) -> Application:
@@ -281,18 +274,7 @@ def screening_record(*, actor, application, on_time, complete, applicant_eligibl
             actor=actor, verb="application.screen", target=application,
             data={**checks, "decision": decision.value, "reason": reason, "previous": previous.decision if previous else None},
         )
-        mail_on_commit([application.submitted_by], partial(_screening_mail, application.pk))
+        notify([application.submitted_by], "application_screened",
+               url=reverse("application_detail", args=[application.pk]),
+               params={"reference": application.reference, "outcome": decision.value, "reason": reason})
     return screening
-
-
-def _screening_mail(application_id, person):
-    application = Application.objects.select_related("screening").get(pk=application_id)
-    screening = application.screening
-    if screening.decision == ScreeningDecision.ELIGIBLE:
-        body = _("Application %(ref)s passed the administrative and eligibility check. It now goes to the evaluation panel.")
-    else:
-        body = _("Application %(ref)s did not pass the administrative and eligibility check.\n\nReason: %(reason)s")
-    return Mail(
-        _("Eligibility check of application %(ref)s") % {"ref": application.reference},
-        body % {"ref": application.reference, "reason": screening.reason},
-    )

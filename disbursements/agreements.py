@@ -10,10 +10,12 @@ contribution together so they stay equal. Every signed version (signature, then 
 snapshot, so each version's PDF can be rendered again.
 """
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from moneyed import CURRENCIES
 
+from accounts.selectors import members_of
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import date_text, money_text
@@ -31,6 +33,7 @@ from grants.models import (
     Grant,
 )
 from grants.periods import months_between
+from notifications.services import notify
 
 from .models import Tranche
 from .schedule import CLOSED, PAID, grant_plan, schedule_status, tranches_write
@@ -172,6 +175,7 @@ def agreement_update(*, actor, grant, data: dict, lines: list[dict]) -> Grant:
         grant = _lock(grant)
         if grant.status != AgreementStatus.DRAFT:
             raise DomainError(_("Only a draft agreement can be edited; a signed one changes by amendment."), code="not_draft")
+        was_signable = _signable(grant)
         for name in MONEY_FIELDS:
             if name in data:
                 data[name] = _money(data[name], name)
@@ -188,6 +192,9 @@ def agreement_update(*, actor, grant, data: dict, lines: list[dict]) -> Grant:
         _replace_lines(grant, new_lines)
         changed = sorted(name for name in UPDATE_FIELDS if getattr(grant, name) != before[name])
         audit_record(actor=actor, verb="agreement.update", target=grant, data={"fields": changed, "budget_lines": len(new_lines)})
+        # The grantee hears once the draft has everything signature needs (dates, commitment, a balanced budget).
+        if not was_signable and _signable(grant):
+            _notify_grantee(grant, "agreement_ready_to_sign")
     return grant
 
 
@@ -208,25 +215,7 @@ def agreement_sign(*, actor, grant, signed_on, grantee_signatory) -> Grant:
         grant = _lock(grant)
         if grant.status != AgreementStatus.DRAFT:
             raise DomainError(_("This agreement is already signed."), code="not_draft")
-        if not (grant.start_date and grant.end_date):
-            raise DomainError(_("Set the start and end dates before signature."), code="dates_required", field="start_date")
-        _check_dates(grant)
-        if grant.amount <= 0:
-            raise DomainError(_("The grant amount must be greater than zero."), code="invalid_amount", field="amount")
-        committed = ledger.balances(grant=grant).committed
-        if committed != grant.amount:
-            raise DomainError(
-                _("The agreement's amount %(amount)s differs from the %(committed)s committed in the ledger.")
-                % {"amount": money_text(grant.amount), "committed": money_text(committed)},
-                code="commitment_mismatch", field="amount",
-            )
-        summary = _check_caps(grant, list(grant.budget_lines.all()))
-        if summary.total != grant.amount + summary.cofinancing:
-            raise DomainError(
-                _("The budget does not balance: total costs are %(total)s, but the grant plus co-financing is %(expected)s.")
-                % {"total": money_text(summary.total), "expected": money_text(grant.amount + summary.cofinancing)},
-                code="budget_unbalanced", field="lines",
-            )
+        _check_signable(grant)
         grant.status = AgreementStatus.SIGNED
         grant.status_changed_at = timezone.now()
         grant.signed_on = signed_on
@@ -240,7 +229,46 @@ def agreement_sign(*, actor, grant, signed_on, grantee_signatory) -> Grant:
             actor=actor, verb="agreement.sign", target=grant, amount=grant.amount, currency=EUR,
             data={"signed_on": signed_on.isoformat(), "grantee_signatory": grantee_signatory},
         )
+        _notify_grantee(grant, "agreement_signed")
     return grant
+
+
+def _check_signable(grant):
+    """What signature needs of the draft itself: its dates (within the call's rules), a positive amount equal to the
+    ledger's commitment, and a budget that balances."""
+    if not (grant.start_date and grant.end_date):
+        raise DomainError(_("Set the start and end dates before signature."), code="dates_required", field="start_date")
+    _check_dates(grant)
+    if grant.amount <= 0:
+        raise DomainError(_("The grant amount must be greater than zero."), code="invalid_amount", field="amount")
+    committed = ledger.balances(grant=grant).committed
+    if committed != grant.amount:
+        raise DomainError(
+            _("The agreement's amount %(amount)s differs from the %(committed)s committed in the ledger.")
+            % {"amount": money_text(grant.amount), "committed": money_text(committed)},
+            code="commitment_mismatch", field="amount",
+        )
+    summary = _check_caps(grant, list(grant.budget_lines.all()))
+    if summary.total != grant.amount + summary.cofinancing:
+        raise DomainError(
+            _("The budget does not balance: total costs are %(total)s, but the grant plus co-financing is %(expected)s.")
+            % {"total": money_text(summary.total), "expected": money_text(grant.amount + summary.cofinancing)},
+            code="budget_unbalanced", field="lines",
+        )
+
+
+def _signable(grant) -> bool:
+    try:
+        _check_signable(grant)
+    except DomainError:
+        return False
+    return True
+
+
+def _notify_grantee(grant, kind):
+    """Tell the grantee organisation's members, linking to the grant in their portal."""
+    notify([m.user for m in members_of(grant.organisation)], kind, url=reverse("my_grant", args=[grant.reference]),
+           params={"grant": grant.reference})
 
 
 def _tranche_rows(grant):

@@ -9,15 +9,18 @@ from datetime import date
 from decimal import InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.selectors import members_of
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import money_text
 from core.money import EUR, MoneyValueError, exact_cents, round_money, to_decimal
 from grants import ledger
 from grants.models import AgreementStatus, Grant
+from notifications.services import notify
 
 from .fx import RATE_PLACES
 from .models import ApprovedExpenditure, Payment, Tranche
@@ -118,6 +121,9 @@ def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_re
             grant.status_changed_at = timezone.now()
             grant.save(update_fields=["status", "status_changed_at"])
             audit_record(actor=actor, verb="grant.implementation", target=grant, data={"reason": "first payment"})
+        notify([m.user for m in members_of(grant.organisation)], "payment_made",
+               url=reverse("my_grant", args=[grant.reference]),
+               params={"grant": grant.reference, "amount": amount, "value_date": value_date})
     return payment
 
 

@@ -2,8 +2,10 @@
 otherwise, who may receive it, and how it reads in the list and in e-mails.
 
 A notification stores its kind and its parameters only; the sentence is rendered when shown, in the reader's
-language. Parameters are strings or numbers; those named in `Kind.dates` hold ISO dates and those in `Kind.money`
-amounts in EUR, and are written out in the reader's locale. A parameter the caller did not give shows as empty.
+language. Parameters are strings or numbers; those named in `Kind.dates` hold ISO dates, those in `Kind.money`
+amounts in EUR, and those in `Kind.reports` a reporting period's number or "final", and are written out in the
+reader's language and locale. A kind with `variants` reads differently by its "outcome" parameter. A parameter the
+caller did not give shows as empty.
 """
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +37,8 @@ class Kind:
     roles: tuple  # who may receive it (the preferences page offers it to them)
     dates: tuple = field(default=())
     money: tuple = field(default=())
+    reports: tuple = field(default=())
+    variants: dict = field(default_factory=dict)  # {params["outcome"]: the sentence for it}, else `sentence`
 
     def render(self, params) -> str:
         """The sentence in the active language with `params` filled in."""
@@ -43,7 +47,9 @@ class Kind:
             values[name] = _as_date(values.get(name))
         for name in self.money:
             values[name] = _as_money(values.get(name))
-        return str(self.sentence) % values
+        for name in self.reports:
+            values[name] = _as_report(values.get(name))
+        return str(self.variants.get(values.get("outcome"), self.sentence)) % values
 
 
 class _Blank(dict):
@@ -65,12 +71,28 @@ def _as_money(value):
         return value or ""
 
 
+def _as_report(value):
+    if value == "final":
+        return _("the final report")
+    return _("interim report %(n)s") % {"n": value} if value else ""
+
+
+def report_param(*, is_final, number) -> str:
+    """A `reports` parameter: "final", or the reporting period's number."""
+    return "final" if is_final else str(number)
+
+
 _ORG = (APPLICANT,)
+_REPORT = {"reports": ("report",)}
 KINDS = {kind.id: kind for kind in (
     Kind("application_received", _("Application received"),
          _("Application %(reference)s, “%(title)s”, was received."), Channel.IMMEDIATE, _ORG),
     Kind("application_screened", _("Eligibility screening done"),
-         _("The eligibility screening of application %(reference)s is complete."), Channel.IMMEDIATE, _ORG),
+         _("The eligibility screening of application %(reference)s is complete."), Channel.IMMEDIATE, _ORG, variants={
+             "eligible": _("Application %(reference)s passed the eligibility check. It now goes to the evaluation "
+                           "panel."),
+             "ineligible": _("Application %(reference)s did not pass the eligibility check. Reason: %(reason)s"),
+         }),
     Kind("application_awarded", _("Grant awarded"),
          _("Application %(reference)s was awarded a grant. The decision letter is ready."), Channel.IMMEDIATE, _ORG),
     Kind("application_not_awarded", _("Application not selected"),
@@ -80,14 +102,19 @@ KINDS = {kind.id: kind for kind in (
          _("Applications were assigned to you for review in %(call)s: %(references)s."), Channel.IMMEDIATE,
          (REVIEWER,)),
     Kind("review_reopened", _("Review reopened"),
-         _("Your review of application %(reference)s was reopened."), Channel.IMMEDIATE, (REVIEWER,)),
+         _("Your review of application %(reference)s was reopened. Reason: %(reason)s"), Channel.IMMEDIATE,
+         (REVIEWER,)),
     Kind("report_submitted", _("Report submitted"),
-         _("%(organisation)s submitted %(report)s for review."), Channel.DIGEST, (PROGRAMME_OFFICER,)),
-    Kind("report_approved", _("Report approved"), _("%(report)s was approved."), Channel.IMMEDIATE, _ORG),
+         _("%(organisation)s submitted %(report)s of grant %(grant)s for review."), Channel.DIGEST,
+         (PROGRAMME_OFFICER,), **_REPORT),
+    Kind("report_approved", _("Report approved"), _("Grant %(grant)s: %(report)s was approved."),
+         Channel.IMMEDIATE, _ORG, **_REPORT),
     Kind("report_changes_requested", _("Changes requested to a report"),
-         _("Changes were requested to %(report)s."), Channel.IMMEDIATE, _ORG),
-    Kind("report_due", _("Report reminders"), _("%(report)s is due on %(due)s."), Channel.IMMEDIATE,
-         _ORG + (PROGRAMME_OFFICER,), dates=("due",)),
+         _("Grant %(grant)s: changes were requested to %(report)s."), Channel.IMMEDIATE, _ORG, **_REPORT),
+    Kind("report_due", _("Report reminders"), _("Grant %(grant)s: %(report)s is due on %(due)s."),
+         Channel.IMMEDIATE, _ORG, dates=("due",), **_REPORT, variants={
+             "overdue": _("Grant %(grant)s: %(report)s was due on %(due)s and has not been submitted."),
+         }),
     Kind("agreement_ready_to_sign", _("Agreement ready to sign"),
          _("The grant agreement %(grant)s is ready to sign."), Channel.IMMEDIATE, _ORG),
     Kind("agreement_signed", _("Agreement signed"), _("The grant agreement %(grant)s was signed."),
@@ -100,7 +127,14 @@ KINDS = {kind.id: kind for kind in (
     Kind("clarification_published", _("Clarifications on calls"),
          _("A clarification was published on the call %(call)s."), Channel.DIGEST, _ORG + (PROGRAMME_OFFICER,)),
     Kind("diligence_outcome", _("Due diligence outcome"),
-         _("The due diligence review of %(organisation)s is complete."), Channel.IMMEDIATE, _ORG),
+         _("There is news about the due diligence of %(organisation)s."), Channel.IMMEDIATE, _ORG, variants={
+             "verified": _("The programme team has completed the due-diligence checks of %(organisation)s and "
+                           "verified it."),
+             "withdrawn": _("The programme team has withdrawn the verification of %(organisation)s while it reviews "
+                            "its due diligence."),
+             "document_rejected": _("A due-diligence document of %(organisation)s needs to be replaced. The programme "
+                                    "team's note: %(note)s"),
+         }),
 )}
 
 

@@ -51,7 +51,7 @@ def _immediate_mail(kind, params, url, attachments):
             _("Open it here: %(link)s") % {"link": absolute_url(url)},
             _("You can choose how you hear about this on %(link)s") % {"link": preferences_link()},
         ])
-        return Mail(str(kind.label), body, list(attachments(person)) if attachments else [])
+        return Mail(text, body, list(attachments(person)) if attachments else [])
     return compose
 
 

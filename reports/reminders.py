@@ -1,5 +1,6 @@
-"""Reminder e-mails for a daily run (`manage.py send_reminders`): reports due soon or overdue, reviews pending after
-a call's deadline, and tranches finance may pay.
+"""Reminders for a daily run (`manage.py send_reminders`): reports due soon or overdue (notifications to the
+grantee's members, `notifications.notify`, e-mailed as each person chose), reviews pending after a call's deadline
+and tranches finance may pay (e-mails).
 
 Each (kind, event, recipient) is sent once ever: the Reminder row is inserted in the same transaction as the
 sending, and the unique constraint turns a second run (or two runs at once) into a skip. An event's key carries
@@ -13,17 +14,20 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles as R
 from accounts.models import MemberRole, Membership
 from applications.models import Assignment, AssignmentStatus, ReviewStatus
-from core.formats import date_text, money_text
+from core.formats import money_text
 from core.mail import Mail, outbox_add
 from disbursements.schedule import facts_for_many, schedule_status
 from grants.models import PAYABLE_STATUSES, Grant, GridStage
 from grants.periods import grant_periods
+from notifications.kinds import report_param
+from notifications.services import notify
 
 from .models import Reminder, Report
 from .services import REPORTING_STATUSES
@@ -39,30 +43,15 @@ class Notice:
     kind: str
     event_key: str
     recipient: object  # a User
-    compose: object  # recipient -> core.mail.Mail, run in the recipient's language
+    compose: object = None  # recipient -> core.mail.Mail, run in the recipient's language (staff reminders)
+    notification: tuple = ()  # or (kind, url, params) for notifications.notify (the grantees' report reminders)
 
 
-def _report_label(period):
-    return _("the final report") if period.is_final else _("interim report %(n)s") % {"n": period.number}
-
-
-def _report_due(grant, period, person):
-    label = _report_label(period)
-    return Mail(
-        _("%(grant)s: %(report)s is due on %(due)s") % {"grant": grant.reference, "report": label, "due": date_text(period.due)},
-        _("%(report)s of grant %(grant)s (%(start)s to %(end)s) is due on %(due)s.")
-        % {"report": label.capitalize(), "grant": grant.reference, "start": date_text(period.start),
-           "end": date_text(period.end), "due": date_text(period.due)},
-    )
-
-
-def _report_overdue(grant, period, person):
-    label = _report_label(period)
-    return Mail(
-        _("%(grant)s: %(report)s is overdue") % {"grant": grant.reference, "report": label},
-        _("%(report)s of grant %(grant)s was due on %(due)s and has not been submitted.")
-        % {"report": label.capitalize(), "grant": grant.reference, "due": date_text(period.due)},
-    )
+def _report_notification(grant, period, outcome):
+    return ("report_due", reverse("report_list", args=[grant.reference]), {
+        "grant": grant.reference, "report": report_param(is_final=period.is_final, number=period.number),
+        "due": period.due.isoformat(), "outcome": outcome,
+    })
 
 
 def _review_pending(assignment, person):
@@ -97,10 +86,10 @@ def _report_notices(today):
             if today <= period.due <= today + timedelta(days=DUE_SOON_DAYS):
                 for m in members[grant.organisation_id]:
                     if m.role in WRITERS:
-                        yield Notice(REPORT_DUE, key, m.user, partial(_report_due, grant, period))
+                        yield Notice(REPORT_DUE, key, m.user, notification=_report_notification(grant, period, "due"))
             elif period.due < today:
                 for m in members[grant.organisation_id]:
-                    yield Notice(REPORT_OVERDUE, key, m.user, partial(_report_overdue, grant, period))
+                    yield Notice(REPORT_OVERDUE, key, m.user, notification=_report_notification(grant, period, "overdue"))
 
 
 def _review_notices(now):
@@ -167,7 +156,11 @@ def _send(notice) -> bool:
     try:
         with transaction.atomic():
             Reminder.objects.create(kind=notice.kind, event_key=notice.event_key, recipient=notice.recipient)
-            outbox_add(notice.recipient, notice.compose)
+            if notice.notification:
+                kind, url, params = notice.notification
+                notify([notice.recipient], kind, url=url, params=params)
+            else:
+                outbox_add(notice.recipient, notice.compose)
     except IntegrityError:
         return False
     return True

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,7 +19,6 @@ from accounts.access import has_role, require_verified_email_to_upload
 from applications.models import LogframeRow
 from audit.services import audit_record
 from core.errors import DomainError
-from core.mail import Mail, mail_on_commit
 from core.money import EUR, MoneyValueError, exact_cents, to_decimal
 from core.uploads import validate_upload
 from disbursements.fx import convert_to_eur
@@ -26,6 +26,8 @@ from disbursements.services import expenditure_accept
 from grants.access import can_report_for
 from grants.models import AgreementStatus, BudgetHeading, FxBasis, Grant
 from grants.periods import grant_periods
+from notifications.kinds import report_param
+from notifications.services import notify
 
 from .models import REPORT_TRANSITIONS, ExpenditureLine, IndicatorProgress, Report, ReportAttachment, ReportStatus, ReportVersion
 
@@ -108,6 +110,10 @@ def _officers():
 
 def _grantees(grant):
     return get_user_model().objects.filter(memberships__organisation_id=grant.organisation_id, is_active=True).distinct()
+
+
+def _report_params(report):
+    return {"grant": report.grant.reference, "report": report_param(is_final=report.is_final, number=report.period_number)}
 
 
 def _period(grant, period_number):
@@ -343,10 +349,8 @@ def report_submit(*, actor, report) -> ReportVersion:
             data={"report": report.pk, "version": version.number, "currency": version.currency,
                   "fx_rate": str(version.fx_rate) if version.fx_rate else None, "fx_months": version.fx_months},
         )
-        mail_on_commit(_officers(), lambda person: Mail(
-            _("Report submitted: %(report)s") % {"report": report},
-            _("%(org)s submitted %(report)s (version %(n)s) for review.") % {"org": report.grant.organisation, "report": report, "n": version.number},
-        ))
+        notify(_officers(), "report_submitted", url=reverse("report_review", args=[report.pk]),
+               params={**_report_params(report), "organisation": report.grant.organisation.legal_name})
     return version
 
 
@@ -392,11 +396,8 @@ def report_request_changes(*, actor, report, comment) -> ReportVersion:
         )
         audit_record(actor=actor, verb="report.changes", target=report.grant,
                      data={"report": report.pk, "version": version.number, "comment": comment})
-        mail_on_commit(_grantees(report.grant), lambda person: Mail(
-            _("Changes requested: %(report)s") % {"report": report},
-            _("The programme officer asks for changes to %(report)s:\n\n%(comment)s\n\nVersion %(n)s is open for you to edit.")
-            % {"report": report, "comment": comment, "n": draft.number},
-        ))
+        notify(_grantees(report.grant), "report_changes_requested", url=reverse("report_edit", args=[report.pk]),
+               params=_report_params(report))
     return draft
 
 
@@ -416,9 +417,6 @@ def report_approve(*, actor, report, comment="") -> ReportVersion:
         )
         audit_record(actor=actor, verb="report.approve", target=grant, amount=version.total_eur, currency=EUR,
                      data={"report": report.pk, "version": version.number, "comment": comment})
-        mail_on_commit(_grantees(grant), lambda person: Mail(
-            _("Report approved: %(report)s") % {"report": report},
-            _("%(report)s (version %(n)s) is approved.") % {"report": report, "n": version.number}
-            + (f"\n\n{comment}" if comment else ""),
-        ))
+        notify(_grantees(grant), "report_approved", url=reverse("report_edit", args=[report.pk]),
+               params=_report_params(report))
     return version

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,8 +22,8 @@ from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from core.errors import DomainError
-from core.mail import Mail, mail_on_commit
 from core.uploads import safe_download_name, validate_upload
+from notifications.services import notify
 
 from .. import roles as R
 from ..access import can_on, has_role, require_verified_email_to_upload
@@ -352,12 +353,13 @@ def _required_text(value, *, field, message):
     return value
 
 
-def _mail_org_admins(organisation, compose):
-    """E-mail the organisation's administrators, each in their language, once the transaction has committed."""
+def _notify_org_admins(organisation, outcome, note=""):
+    """Tell the organisation's administrators the outcome ("verified", "withdrawn", "document_rejected")."""
     admins = User.objects.filter(
         memberships__organisation=organisation, memberships__role=MemberRole.ORG_ADMIN, is_active=True
     ).distinct()
-    mail_on_commit(admins, compose)
+    notify(admins, "diligence_outcome", url=reverse("diligence_checklist", args=[organisation.pk]),
+           params={"organisation": organisation.legal_name, "outcome": outcome, "note": note})
 
 
 def _document_details(document):
@@ -421,14 +423,7 @@ def document_review(*, actor, document, decision, note="") -> DueDiligenceDocume
             data={**_document_details(document), "note": note},
         )
         if decision == DocumentStatus.REJECTED:
-            _mail_org_admins(organisation, lambda person: Mail(
-                _("Due diligence: a document needs to be replaced"),
-                _(
-                    "The programme team could not accept the %(document)s of %(organisation)s.\n\n"
-                    "Their note: %(note)s\n\n"
-                    "Please sign in and upload a new version on the organisation's due-diligence page."
-                ) % {"document": document.get_kind_display(), "organisation": organisation.legal_name, "note": note},
-            ))
+            _notify_org_admins(organisation, "document_rejected", note)
     return document
 
 
@@ -488,11 +483,7 @@ def organisation_verify(*, actor, organisation) -> Organisation:
         organisation.verified_at, organisation.verified_by = timezone.now(), actor
         organisation.save(update_fields=["verified_at", "verified_by"])
         audit_record(actor=actor, verb="due_diligence.verify", target=organisation)
-        _mail_org_admins(organisation, lambda person: Mail(
-            _("Due diligence: your organisation is verified"),
-            _("The programme team has completed the due-diligence checks of %(organisation)s and verified it.")
-            % {"organisation": organisation.legal_name},
-        ))
+        _notify_org_admins(organisation, "verified")
     return organisation
 
 
@@ -518,13 +509,7 @@ def _unverify(*, actor, organisation, reason, flag=None):
         data={"reason": reason, "verified_at": verified_at, "flag": flag.pk if flag else None},
     )
     # The reason may be internal (a sanctions match, say): the organisation is told only that the checks resumed.
-    _mail_org_admins(organisation, lambda person: Mail(
-        _("Due diligence: verification withdrawn"),
-        _(
-            "The programme team has withdrawn the verification of %(organisation)s while it reviews its due diligence. "
-            "They will contact you if they need anything from you."
-        ) % {"organisation": organisation.legal_name},
-    ))
+    _notify_org_admins(organisation, "withdrawn")
 
 
 # --- Sanctions lists and screening -----------------------------------------------------------------------------

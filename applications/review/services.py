@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import roles as R
 from audit.services import audit_record
 from core.errors import DomainError
 from core.mail import Mail, mail_on_commit
+from notifications.services import notify
 
 from ..models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel, ReviewStatus
 
@@ -121,17 +122,8 @@ def _notify_assigned(call, new_assignments):
     for assignment in new_assignments:
         by_reviewer.setdefault(assignment.reviewer, []).append(assignment.application)
     for reviewer, applications in by_reviewer.items():
-        references = ", ".join(a.reference for a in applications)
-        mail_on_commit([reviewer], lambda person, count=len(applications), references=references: Mail(
-            _("Applications to review in call %(call)s") % {"call": call.reference},
-            ngettext(
-                "You have been asked to review %(count)s more application in call %(call)s – %(title)s: %(references)s.",
-                "You have been asked to review %(count)s more applications in call %(call)s – %(title)s: %(references)s.",
-                count,
-            ) % {"count": count, "call": call.reference, "title": call.title, "references": references}
-            + "\n\n"
-            + _("Sign in and open Reviews: declare for each one whether you have a conflict of interest, then score it."),
-        ))
+        notify([reviewer], "review_assigned", url=reverse("reviewer_home"),
+               params={"call": call.reference, "references": ", ".join(a.reference for a in applications)})
 
 
 # --- balanced choice of reviewers ------------------------------------------------------------------------------

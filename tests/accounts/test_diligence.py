@@ -134,7 +134,7 @@ def test_officer_accepts_and_rejects_with_a_note_emailed_to_the_org_admins(
         DocumentStatus.REJECTED, "Unsigned copy.", officer,
     )
     assert [m.to for m in mailoutbox] == [[cso_user.email]]
-    assert "Unsigned copy." in mailoutbox[0].body and "Anti-fraud policy" in mailoutbox[0].body
+    assert "Unsigned copy." in mailoutbox[0].body and "/due-diligence/" in mailoutbox[0].body  # the note, and where to act
     assert AuditEvent.objects.filter(verb__in=["due_diligence.document_accepted", "due_diligence.document_rejected"]).count() == 2
 
 

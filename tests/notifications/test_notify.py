@@ -34,8 +34,8 @@ def test_one_row_per_person_and_each_channel(settings, deliver):
     assert rows[at_once.pk].read_at is None
     [message] = mail.outbox
     assert message.to == [at_once.email]
-    assert message.subject == "Payment made"
-    assert "A payment of €1,500.00 was made on grant GLOACT-G-1, value date 2 March 2026." in message.body
+    assert message.subject == "A payment of €1,500.00 was made on grant GLOACT-G-1, value date 2 March 2026."
+    assert message.subject in message.body
     assert "https://grants.example.org/my/grants/" in message.body
 
 

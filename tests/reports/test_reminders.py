@@ -50,7 +50,7 @@ def test_due_soon_goes_to_admins_and_editors_once(grant, cso_user, editor, viewe
 
 def test_overdue_goes_to_all_members_once_and_new_due_date_is_a_new_event(grant, cso_user, editor, viewer):
     counts = send_reminders(today=OVERDUE)
-    overdue = [m.to[0] for m in mail.outbox if "overdue" in m.subject]
+    overdue = [m.to[0] for m in mail.outbox if "has not been submitted" in m.subject]
     assert sorted(overdue) == sorted([cso_user.email, editor.email, viewer.email]) and counts["report_overdue"]["sent"] == 3
     assert send_reminders(today=OVERDUE + timedelta(days=1))["report_overdue"] == {"sent": 0, "skipped": 3}
     # Moving the due date (here through the programme's rule) makes a new event: reminded again.

@@ -14,6 +14,7 @@ from disbursements.models import ApprovedExpenditure
 from disbursements.schedule import schedule_status
 from disbursements.services import payment_record
 from grants.models import AgreementStatus, FxBasis
+from notifications.models import Notification
 from reports import services
 from reports.models import ExpenditureLine, Report, ReportAttachment, ReportStatus
 
@@ -172,7 +173,7 @@ def test_submit_requires_follow_up_of_incidents(grant, cso_user):
     assert services.report_submit(actor=cso_user, report=report).status == ReportStatus.SUBMITTED
 
 
-def test_submit_in_eur_locks_and_mails_officers(grant, cso_user, officer, finance, django_capture_on_commit_callbacks):
+def test_submit_in_eur_locks_and_tells_officers(grant, cso_user, officer, finance, django_capture_on_commit_callbacks):
     report = services.report_open(actor=cso_user, grant=grant, period_number=1)
     fill(cso_user, report, expenditure={"1": "0"})  # zero expenditure is a valid report
     with django_capture_on_commit_callbacks(execute=True):
@@ -180,7 +181,9 @@ def test_submit_in_eur_locks_and_mails_officers(grant, cso_user, officer, financ
     report.refresh_from_db()
     assert report.status == version.status == ReportStatus.SUBMITTED and report.submitted_at and version.submitted_by == cso_user
     assert (version.total_eur, version.fx_rate, version.fx_months) == (Decimal("0.00"), None, "")
-    assert [m.to for m in mail.outbox] == [[officer.email]]
+    # Officers hear of it in the app and in their daily digest (the default for submitted reports), not at once.
+    assert [(n.recipient, n.channel) for n in Notification.objects.filter(kind="report_submitted")] == [(officer, "digest")]
+    assert mail.outbox == []
     with pytest.raises(DomainError):
         services.report_save(actor=cso_user, version=version, data={"summary": "late edit"}, indicators=[], expenditure={})
     with pytest.raises(DomainError) as exc:
