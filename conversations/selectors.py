@@ -54,10 +54,16 @@ class ThreadPage:
 
 
 def _with_answers(messages):
-    """Mark each clarification request `answered` (any message answers it) and each message `is_new`-ready."""
-    answered = {m.answers_id for m in messages if m.answers_id}
+    """Mark each clarification request `answered` once the organisation has written after it (`messages` in order)."""
+    waiting = []
     for message in messages:
-        message.answered = message.pk in answered
+        message.answered = False
+        if message.side == Side.ORGANISATION:
+            for question in waiting:
+                question.answered = True
+            waiting = []
+        elif message.is_clarification:
+            waiting.append(message)
     return messages
 
 

@@ -85,6 +85,7 @@ def test_officer_asks_applicant_answers_with_a_file_officer_sees_it(client, offi
     day = timezone.localdate() + timedelta(days=7)
     response = client.post(app_url(submitted), {"body": "Please send the shelter's lease.", "reply_by": day.isoformat()})
     assert response.status_code == 302
+    assert "Answer the clarification request" not in client.get(app_url(submitted)).content.decode()
     client.force_login(cso_user)
     page = client.get(app_url(submitted)).content.decode()
     assert "Please send the shelter&#x27;s lease." in page and "Clarification request" in page
@@ -151,3 +152,4 @@ def test_links_from_the_application_and_grant_pages(client, officer, cso_user, s
     assert app_url(submitted) in _get(client, cso_user, f"/applications/{submitted.pk}/").content.decode()
     assert app_url(submitted) in _get(client, officer, f"/screening/applications/{submitted.pk}/").content.decode()
     assert grant_url(grant) in _get(client, officer, f"/grants/{grant.reference}/").content.decode()
+    assert grant_url(grant) in _get(client, cso_user, f"/my/grants/{grant.reference}/").content.decode()

@@ -100,3 +100,15 @@ def test_unanswered_for_costs_a_fixed_number_of_queries(django_assert_max_num_qu
             threads = selectors.unanswered_for(user)
             [t.grant.reference for t in threads]
     assert len(selectors.unanswered_for(officer)) == 12
+
+
+def test_a_clarification_is_answered_by_any_later_message_of_the_organisation(officer, cso_user, submitted):
+    day = timezone.localdate() + timedelta(days=5)
+    first = services.post_message(actor=officer, application=submitted, body="First question", reply_by=day)
+    second = services.post_message(actor=officer, application=submitted, body="Second question", reply_by=day)
+    page = selectors.thread_page(cso_user, application=submitted)
+    assert page.open_clarification.pk == second.pk and not any(m.answered for m in page.messages)
+    services.post_message(actor=cso_user, application=submitted, body="Both answers")
+    page = selectors.thread_page(cso_user, application=submitted)
+    assert {m.pk for m in page.messages if m.answered} == {first.pk, second.pk}
+    assert page.open_clarification is None
