@@ -1,5 +1,5 @@
-"""The admin's group and organisation forms with the project's accessible inputs (core/admin_widgets.py): they render
-a name for every input and still save what is typed."""
+"""The admin's group and organisation forms with the project's accessible inputs (core/admin_widgets.py): they name
+every input and still save what is typed."""
 from datetime import datetime
 from decimal import Decimal
 
@@ -87,11 +87,3 @@ def test_organisation_change_shows_a_bad_amount_on_its_field(client, superuser):
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["annual_budget"]
-
-
-def test_change_lists_scroll_in_a_named_focusable_region(client, superuser):
-    OrganisationFactory()
-    client.force_login(superuser)
-    page = client.get("/admin/accounts/organisation/").content.decode()
-    assert '<div class="results table-scroll" role="region" tabindex="0" aria-label="Organisations">' in page
-    assert "css/admin.css" in page
