@@ -49,8 +49,12 @@ class Body:
 @dataclass(frozen=True)
 class Response:
     status: str
-    description: str
+    description: str  # the schema's own, often empty: the statuses' meanings are listed once (`Reference.statuses`)
     body: Body | None
+
+    @property
+    def success(self) -> bool:
+        return self.status.startswith("2")
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class Reference:
     description: str
     tags: list[Tag]
     types: list[DataType]
+    statuses: list[tuple[str, str]]  # every status an operation answers with, and what it means in this API
 
 
 def prose(text: str) -> str:
@@ -110,7 +115,7 @@ def anchor_of(name: str) -> str:
 
 
 def status_meaning(status: str) -> str:
-    """What a status means in this API (docs/API.md, Errors), for responses the schema leaves undescribed."""
+    """What a status means in this API (docs/API.md, Errors)."""
     meanings = {
         "200": _("Success."),
         "201": _("Created."),
@@ -252,8 +257,7 @@ def reference(schema: dict, *, base_url: str) -> Reference:
                 ),
                 request=body,
                 responses=tuple(
-                    Response(status, response.get("description") or status_meaning(status),
-                             reader.body(response.get("content")))
+                    Response(status, response.get("description", ""), reader.body(response.get("content")))
                     for status, response in sorted(operation.get("responses", {}).items())
                 ),
                 curl=curl(
@@ -268,8 +272,10 @@ def reference(schema: dict, *, base_url: str) -> Reference:
         for name, node in sorted(reader.components.items())
     ]
     info = schema.get("info", {})
+    statuses = sorted({r.status for tag in tags.values() for operation in tag.operations for r in operation.responses})
     return Reference(info.get("title", ""), info.get("version", ""), prose(info.get("description", "")),
-                     sorted(tags.values(), key=lambda tag: tag.name), types)
+                     sorted(tags.values(), key=lambda tag: tag.name), types,
+                     [(status, status_meaning(status)) for status in statuses])
 
 
 @lru_cache(maxsize=8)

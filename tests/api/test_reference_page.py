@@ -90,8 +90,11 @@ def test_operations_show_access_parameters_body_and_responses(client, db):
     text = payments.text_content()
     assert "no sign-in" not in text and "a personal API token" in text
     assert "PaymentCreateRequest" in text and "bank_reference" in text
-    statuses = payments.xpath(".//table[not(contains(@class, 'api-fields'))]/tbody/tr/th/text()")
-    assert statuses == ["201", "400", "401", "403", "404", "422", "429"]
+    # The answer's fields on the operation (folded), the refusals linked to what each status means.
+    assert "recorded_at" in payments.xpath(".//details[@class='api-more']//th/code/text()")
+    refusals = payments.xpath(".//a[starts-with(@href, '#status-')]/text()")
+    assert refusals == ["400", "401", "403", "404", "422", "429"]
+    assert "Idempotency-Key used before" in tree.get_element_by_id("status-422").getnext().text_content()
     # The data types are each described once, and the operations link to them.
     assert payments.xpath(".//a[@href='#type-Payment']")
     assert tree.get_element_by_id("type-Payment") is not None
