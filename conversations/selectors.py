@@ -34,6 +34,7 @@ def readable_application(user, pk):
 
 
 def readable_grant(user, reference):
+    """A grant whose conversation `user` may read (whoever reads the grant), or 404."""
     return grant_for(user, reference)
 
 
@@ -117,9 +118,8 @@ def unanswered_for(user):
     permission lookup for members): for a member of an organisation, its threads whose last message is the
     programme's; for a programme officer or administrator, threads whose last message is the organisation's and in
     which they wrote, or no officer has yet. Each thread comes with its application or grant."""
-    waiting = Q(pk__in=[])
     organisations = objects_for(user, "accounts.view_organisation", Organisation.objects.all())
-    waiting |= Q(organisation__in=organisations, last_side=Side.PROGRAMME)
+    waiting = Q(organisation__in=organisations, last_side=Side.PROGRAMME)
     if has_role(user, *OFFICERS):
         programme = Message.objects.filter(thread=OuterRef("pk"), side=Side.PROGRAMME)
         waiting |= Q(last_side=Side.ORGANISATION) & (Q(Exists(programme.filter(author=user))) | ~Q(Exists(programme)))

@@ -63,7 +63,7 @@ def test_the_answer_links_to_the_clarification_and_notifies_the_officer_who_aske
 
 def test_an_organisations_first_message_goes_to_every_programme_officer(officer, cso_user, submitted):
     services.post_message(actor=cso_user, application=submitted, body="A question about the budget.")
-    assert list(Notification.objects.values_list("recipient", flat=True)) == [officer.pk]
+    assert list(Notification.objects.filter(kind="message_received").values_list("recipient", flat=True)) == [officer.pk]
 
 
 def test_a_grant_thread(officer, cso_user, grant):
