@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles as R
-from accounts.access import has_role
+from accounts.access import has_role, needs_email_verification
 from accounts.models import Membership, User
 from audit.services import audit_record
 from core.errors import DomainError
@@ -79,9 +79,15 @@ def _readers(call, *extra):
 
 
 def question_ask(*, actor, call, text, organisation=None) -> CallQuestion:
-    """A signed-in applicant asks a question, for their organisation if they name one they belong to."""
+    """A signed-in applicant whose address is confirmed asks a question, for their organisation if they name one
+    they belong to."""
     if not has_role(actor, R.APPLICANT):
         raise DomainError(_("Only registered applicants may ask questions on a call."), code="forbidden")
+    if needs_email_verification(actor):
+        raise DomainError(
+            _("Please confirm your e-mail address before asking: open the link we sent you, or ask for a new one."),
+            code="email_unverified", field="text",
+        )
     text = _text(text, field="text", limit=QUESTION_MAX_LENGTH, missing=_("Type your question."))
     if organisation is not None and not Membership.objects.filter(user=actor, organisation=organisation).exists():
         raise DomainError(_("You are not a member of this organisation."), code="forbidden", field="organisation")

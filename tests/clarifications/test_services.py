@@ -1,5 +1,6 @@
 """The rules of questions and answers on a call: who may do what, until when, what is audited and who is told."""
 import pytest
+from django.utils import timezone
 
 from accounts import roles as R
 from applications.models import Application
@@ -86,6 +87,12 @@ def test_editing_an_answer_after_the_answer_cutoff_is_refused(call, published, o
 def test_only_applicants_ask(call, role):
     with pytest.raises(DomainError):
         question_ask(actor=make_user(role), call=call, text="Question?")
+
+
+def test_an_applicant_confirms_their_address_before_asking(call):
+    with pytest.raises(DomainError) as refused:
+        question_ask(actor=make_user(R.APPLICANT, email_verified_at=None), call=call, text="Question?")
+    assert refused.value.code == "email_unverified" and not CallQuestion.objects.exists()
 
 
 def test_an_applicant_asks_only_for_their_own_organisation(call, cso_user, other_organisation):
@@ -182,7 +189,7 @@ def _member(organisation):
     from accounts.models import MemberRole
     from accounts.services import membership_set
 
-    user = make_user(R.APPLICANT)
+    user = make_user(R.APPLICANT, email_verified_at=timezone.now())
     membership_set(actor=None, organisation=organisation, user=user, role=MemberRole.EDITOR)
     return user
 
