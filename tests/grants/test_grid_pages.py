@@ -267,7 +267,7 @@ def test_page_queries_do_not_grow_with_criteria(client, officer, call, templates
         grids.grid_criterion_save(actor=officer, section=section, title=f"Criterion {n}")
     assert Criterion.objects.filter(section__grid=grid).count() > 50
     assert queries() == few
-    assert few <= 9
+    assert few <= 10  # with the header's count of unread notifications
 
 
 # --- the public call page -------------------------------------------------------------------------------------

@@ -267,7 +267,7 @@ def test_list_queries_do_not_grow_with_grants(client, cso_user, finance, organis
     many = _queries(client, LIST)
     assert len(client.get(LIST).context["views"]) == 12
     assert few == many
-    assert many <= 10
+    assert many <= 11  # with the header's count of unread notifications
 
 
 def test_grant_page_queries_do_not_grow_with_payments_and_reports(client, cso_user, finance, organisation):
@@ -282,4 +282,4 @@ def test_grant_page_queries_do_not_grow_with_payments_and_reports(client, cso_us
     many = _queries(client, page(grant))
     assert len(client.get(page(grant)).context["payments"]) == 2
     assert few == many
-    assert many <= 13
+    assert many <= 14  # with the header's count of unread notifications
