@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "agenda",
     "conversations",
     "opendata",
+    "inbox",
     "api",
     "demo",
 ]

@@ -1,8 +1,10 @@
-"""Pages that draw on several apps: the home page (a dashboard per role) and the staff audit log."""
+"""Pages that draw on several apps: the home page (the work inbox of each role the person holds, then a dashboard
+per role) and the staff audit log."""
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts import roles as R
@@ -10,6 +12,8 @@ from accounts.access import has_role, organisations_for, require_role
 from applications.selectors import applications_of_member
 from audit.selectors import audit_events
 from grants.selectors import envelope_position, open_calls, programmes_with_envelope
+from inbox.selectors import inbox_for, is_member
+from inbox.services import visit_record
 
 
 def home(request):
@@ -17,11 +21,15 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "home_anonymous.html", {"form": AuthenticationForm(request), "open_calls": open_calls()})
     user = request.user
-    context = {"open_calls": open_calls()}
+    now = timezone.now()
+    # A donor observer's inbox lists what changed since the visit before this one.
+    since = visit_record(actor=user, now=now).previous_at if has_role(user, R.DONOR_OBSERVER) else None
+    member = is_member(user)
+    context = {"open_calls": open_calls(), "inbox": inbox_for(user, now=now, member=member, since=since)}
     if has_role(user, *R.ENVELOPE_READERS):
         programme = programmes_with_envelope().first()
         context["position"] = envelope_position(programme) if programme else None
-    if has_role(user, R.APPLICANT) or user.memberships.exists():
+    if member:
         context["my_organisations"] = organisations_for(user).filter(memberships__user=user).distinct()
         context["my_applications"] = applications_of_member(user).order_by("-updated_at")[:5]
     return render(request, "home.html", context)

@@ -156,8 +156,8 @@ def seed_review_call(*, programme, admin, officer, password, say):
         application, _ = application_submit(actor=user, application=application, now=submitted_at)
         screening_record(actor=officer, application=application, on_time=True, complete=True, applicant_eligible=True, action_eligible=True, costs_eligible=True)
         applications.append((application, quality))
-    # Time passes: the call closed yesterday.
-    Call.objects.filter(pk=call.pk).update(closes_at=now - timedelta(days=1))
+    # Time passes: the call closed yesterday; reviews are due in two weeks.
+    Call.objects.filter(pk=call.pk).update(closes_at=now - timedelta(days=1), review_deadline=now + timedelta(days=14))
     call = call_set_status(actor=admin, call=Call.objects.get(pk=call.pk), status=CallStatus.CLOSED)
 
     reviewers = list(User.objects.filter(email__in=LENIENCY).order_by("email"))

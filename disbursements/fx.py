@@ -162,6 +162,11 @@ def _months_between(first, last):
     return months
 
 
+def months_needed(*, basis, month=None, period=None) -> list[date]:
+    """The months whose rates a conversion reads: every month of `period` for the average basis, else `month`'s."""
+    return _months_between(*period) if basis == FxBasis.AVERAGE else [month_of(month)]
+
+
 def convert_to_eur(*, amount, currency, month=None, basis=FxBasis.MONTHLY, period=None) -> Conversion:
     """Convert `amount` of `currency` to EUR with the rate of `month`, or with the average of the monthly rates
     over `period` (first day, last day) when `basis` is "average". EUR converts to itself at 1."""
@@ -172,7 +177,7 @@ def convert_to_eur(*, amount, currency, month=None, basis=FxBasis.MONTHLY, perio
     if (currency or "").strip().upper() == EUR:
         return Conversion(amount, EUR, round_money(amount), Decimal(1), (), "", basis)
     currency = _currency(currency)
-    months = _months_between(*period) if basis == FxBasis.AVERAGE else [month_of(month)]
+    months = months_needed(basis=basis, month=month, period=period)
     rates = {r.month: r for r in ExchangeRate.objects.filter(currency=currency, month__in=months)}
     missing = [m for m in months if m not in rates]
     if missing:

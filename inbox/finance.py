@@ -1,0 +1,62 @@
+"""The finance officer's work: tranches payable now (disbursements.schedule's payability) and the exchange-rate
+months that reports waiting to be submitted need. Payments have no state to confirm: a recorded payment stands
+until it is reversed, which corrects a mistake rather than answering a request, so there is no item for it.
+Six queries whatever the numbers of grants and reports."""
+from collections import defaultdict
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import ngettext
+
+from core.money import EUR, ZERO
+from disbursements.fx import months_needed
+from disbursements.models import ExchangeRate
+from disbursements.payment.selectors import payment_queue
+from reports.models import ReportStatus, ReportVersion
+
+from .items import Item
+
+
+def _payable_items(user):
+    rows = payment_queue(user).payable
+    if not rows:
+        return []
+    total = sum((row.state.payable for row in rows), ZERO)
+    n = len(rows)
+    return [Item(ngettext("%(n)s tranche may be paid now", "%(n)s tranches may be paid now", n) % {"n": n},
+                 n, reverse("payment_queue"), amount=total)]
+
+
+def missing_rate_months(today):
+    """{(currency, month): reports needing it} for the drafts in a currency other than EUR whose period has ended:
+    the months their submission will convert with and the rate table does not hold yet."""
+    drafts = (
+        ReportVersion.objects.filter(status=ReportStatus.DRAFT, report__period_end__lt=today)
+        .exclude(currency=EUR)
+        .values_list("currency", "report__period_start", "report__period_end", "report__grant__call__programme__fx_basis")
+    )
+    needed = defaultdict(int)
+    for currency, start, end, basis in drafts:
+        for month in months_needed(basis=basis, month=end, period=(start, end)):
+            needed[(currency.upper(), month)] += 1
+    if not needed:
+        return {}
+    held = set(
+        ExchangeRate.objects.filter(currency__in={c for c, _m in needed}, month__in={m for _c, m in needed})
+        .values_list("currency", "month")
+    )
+    return {key: n for key, n in sorted(needed.items()) if key not in held}
+
+
+def _rate_items(today):
+    url = reverse("fx_rates")
+    return [
+        Item(ngettext("No %(currency)s rate for %(month)s: %(n)s report needs it",
+                      "No %(currency)s rate for %(month)s: %(n)s reports need it", n)
+             % {"currency": currency, "month": date_format(month, "YEAR_MONTH_FORMAT"), "n": n}, n, url)
+        for (currency, month), n in missing_rate_months(today).items()
+    ]
+
+
+def finance_items(user, now, today):
+    return _payable_items(user) + _rate_items(today)

@@ -1,0 +1,170 @@
+"""The programme officer's work: public questions and conversations to answer, screening, panels and reviews per
+call, award decisions, agreements, due diligence and reports. A fixed number of queries whatever the numbers of
+calls, applications, grants and messages."""
+from collections import Counter
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import DocumentStatus, DueDiligenceDocument, Flag, FlagStatus
+from applications.models import Application, ApplicationStatus, Assignment, AssignmentStatus, Panel, ReviewStatus
+from clarifications.selectors import questions_to_answer
+from conversations.models import Side
+from conversations.selectors import unanswered_for
+from grants.models import AgreementStatus, Call, CallStatus, Grant
+from reports.models import Report, ReportStatus
+
+from .items import Item, SubqueryCount
+
+
+def _calls(now):
+    """Calls with applications to screen or under review, each annotated with the figures the items need."""
+    applications = Application.objects.filter(call=OuterRef("pk"))
+    eligible = applications.filter(status=ApplicationStatus.ELIGIBLE)
+    active = Assignment.objects.filter(
+        application__call=OuterRef("pk"), application__status=ApplicationStatus.ELIGIBLE, status=AssignmentStatus.ACTIVE,
+    )
+    unassigned = eligible.filter(
+        ~Exists(Assignment.objects.filter(application=OuterRef("pk"), status=AssignmentStatus.ACTIVE))
+    )
+    return (
+        Call.objects.exclude(status=CallStatus.DRAFT)
+        .annotate(
+            to_screen=SubqueryCount(applications.filter(status=ApplicationStatus.SUBMITTED)),
+            eligible=SubqueryCount(eligible),
+            unassigned=SubqueryCount(unassigned),
+            pending=SubqueryCount(active.exclude(review__status=ReviewStatus.SUBMITTED)),
+            submitted=SubqueryCount(active.filter(review__status=ReviewStatus.SUBMITTED)),
+            has_panel=Exists(Panel.objects.filter(call=OuterRef("pk"))),
+        )
+        .filter(Q(to_screen__gt=0) | Q(eligible__gt=0))
+        .order_by("closes_at", "pk")
+    )
+
+
+def _call_items(call, now):
+    ref = call.reference
+    closed = call.closes_at <= now
+    if call.to_screen:
+        yield Item(
+            ngettext("%(n)s submitted application of %(call)s to screen", "%(n)s submitted applications of %(call)s to screen",
+                     call.to_screen) % {"n": call.to_screen, "call": ref},
+            call.to_screen, reverse("screening_list", args=[call.pk]),
+        )
+    if closed and call.eligible and not call.has_panel:
+        yield Item(
+            ngettext("%(call)s has closed without a review panel (%(n)s eligible application)",
+                     "%(call)s has closed without a review panel (%(n)s eligible applications)", call.eligible)
+            % {"n": call.eligible, "call": ref},
+            call.eligible, reverse("panel_manage", args=[call.pk]),
+        )
+    elif closed and call.unassigned:
+        yield Item(
+            ngettext("%(n)s eligible application of %(call)s has no reviewer assigned",
+                     "%(n)s eligible applications of %(call)s have no reviewer assigned", call.unassigned)
+            % {"n": call.unassigned, "call": ref},
+            call.unassigned, reverse("panel_manage", args=[call.pk]),
+        )
+    if call.pending and call.review_deadline and call.review_deadline < now:
+        yield Item(
+            ngettext("%(n)s review of %(call)s is overdue", "%(n)s reviews of %(call)s are overdue", call.pending)
+            % {"n": call.pending, "call": ref},
+            call.pending, reverse("review_progress", args=[call.pk]), due=call.review_deadline, overdue=True,
+        )
+    if call.submitted and not call.pending and not call.unassigned:
+        yield Item(
+            ngettext("Reviews of %(call)s are complete: %(n)s application awaits an award decision",
+                     "Reviews of %(call)s are complete: %(n)s applications await an award decision", call.eligible)
+            % {"n": call.eligible, "call": ref},
+            call.eligible, reverse("ranking", args=[call.pk]),
+        )
+
+
+def _grant_list(status):
+    return f"{reverse('grant_list')}?{urlencode({'status': status})}"
+
+
+def _grant_items(today):
+    final_approved = Report.objects.filter(grant=OuterRef("pk"), is_final=True, status=ReportStatus.APPROVED)
+    figures = Grant.objects.annotate(final_approved=Exists(final_approved)).aggregate(
+        drafts=Count("pk", filter=Q(status=AgreementStatus.DRAFT)),
+        to_start=Count("pk", filter=Q(status=AgreementStatus.SIGNED, start_date__lte=today)),
+        to_close=Count("pk", filter=Q(status=AgreementStatus.IN_IMPLEMENTATION, end_date__lt=today)),
+        closable=Count("pk", filter=Q(status=AgreementStatus.CLOSING, final_approved=True)),
+    )
+    n = figures["drafts"]
+    if n:
+        yield Item(ngettext("%(n)s award without a signed agreement", "%(n)s awards without a signed agreement", n) % {"n": n},
+                   n, _grant_list(AgreementStatus.DRAFT))
+    n = figures["to_start"]
+    if n:
+        yield Item(ngettext("%(n)s signed agreement has started: mark it in implementation",
+                            "%(n)s signed agreements have started: mark them in implementation", n) % {"n": n},
+                   n, _grant_list(AgreementStatus.SIGNED))
+    n = figures["to_close"]
+    if n:
+        yield Item(ngettext("%(n)s grant has passed its end date: start closing it or extend it",
+                            "%(n)s grants have passed their end date: start closing them or extend them", n) % {"n": n},
+                   n, _grant_list(AgreementStatus.IN_IMPLEMENTATION))
+    n = figures["closable"]
+    if n:
+        yield Item(ngettext("%(n)s grant in closing has its final report approved: close it",
+                            "%(n)s grants in closing have their final report approved: close them", n) % {"n": n},
+                   n, _grant_list(AgreementStatus.CLOSING))
+
+
+def _diligence_items():
+    newer = DueDiligenceDocument.objects.filter(
+        organisation=OuterRef("organisation"), kind=OuterRef("kind"), uploaded_at__gt=OuterRef("uploaded_at"),
+    )
+    documents = DueDiligenceDocument.objects.filter(~Exists(newer), status=DocumentStatus.SUBMITTED).count()
+    overview = reverse("diligence_overview")
+    if documents:
+        yield Item(ngettext("%(n)s due-diligence document to review", "%(n)s due-diligence documents to review", documents)
+                   % {"n": documents}, documents, overview)
+    flags = Flag.objects.filter(status=FlagStatus.OPEN).count()
+    if flags:
+        yield Item(ngettext("%(n)s open flag to confirm or dismiss", "%(n)s open flags to confirm or dismiss", flags)
+                   % {"n": flags}, flags, f"{overview}?{urlencode({'flags': 'open'})}")
+
+
+def _report_items():
+    n = Report.objects.filter(status=ReportStatus.SUBMITTED).count()
+    if n:
+        yield Item(ngettext("%(n)s report submitted for review", "%(n)s reports submitted for review", n) % {"n": n},
+                   n, reverse("report_queue"))
+
+
+def _question_items(user):
+    """Public questions on calls waiting for an answer (clarifications), per call."""
+    per_call = Counter()
+    for question in questions_to_answer(user):
+        per_call[(question.call_id, question.call.reference)] += 1
+    return [
+        Item(ngettext("%(n)s public question on %(call)s to answer", "%(n)s public questions on %(call)s to answer", n)
+             % {"n": n, "call": reference}, n, reverse("call_questions", args=[call_id]))
+        for (call_id, reference), n in per_call.items()
+    ]
+
+
+def _conversation_items(user):
+    """Conversations whose last message is the organisation's, for the programme to answer."""
+    return [
+        Item(_("%(ref)s: %(org)s wrote, the programme has not answered") % {"ref": thread.subject_reference, "org": thread.organisation},
+             1, thread.get_absolute_url())
+        for thread in unanswered_for(user) if thread.last_side == Side.ORGANISATION
+    ]
+
+
+def officer_items(user, now, today):
+    """The officer's items: every call of the programme is theirs to run."""
+    items = _question_items(user) + _conversation_items(user)
+    for call in _calls(now):
+        items.extend(_call_items(call, now))
+    items.extend(_grant_items(today))
+    items.extend(_diligence_items())
+    items.extend(_report_items())
+    return items
