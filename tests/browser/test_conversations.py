@@ -30,7 +30,7 @@ def test_clarification_asked_answered_with_a_file_and_shared_with_the_panel(demo
     sign_in(officer, live, "officer@demo.test")
     officer.goto(f"{live}/screening/applications/{application.pk}/")
     officer.get_by_role("link", name="Open the messages").click()
-    officer.get_by_label("Message").fill(QUESTION)
+    officer.get_by_label("Message", exact=True).fill(QUESTION)
     officer.get_by_label("Reply by (optional)").fill((timezone.localdate() + timedelta(days=7)).isoformat())
     officer.get_by_role("button", name="Send").click()
     assert officer.get_by_text("Your message was sent.").is_visible()
@@ -43,7 +43,7 @@ def test_clarification_asked_answered_with_a_file_and_shared_with_the_panel(demo
     cso.get_by_role("link", name="Open the messages").click()
     assert cso.get_by_text(QUESTION).is_visible()
     assert cso.get_by_role("heading", name="Answer the clarification request").is_visible()
-    cso.get_by_label("Message").fill(ANSWER)
+    cso.get_by_label("Message", exact=True).fill(ANSWER)
     cso.get_by_label("Attach a document (optional)").set_input_files(
         {"name": "memorandum.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES})
     cso.get_by_role("button", name="Send").click()
