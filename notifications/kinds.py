@@ -18,7 +18,7 @@ from core.formats import date_text, money_text
 
 # Role names as in accounts.roles (notifications sits below accounts and may not import it).
 APPLICANT, PROGRAMME_OFFICER, REVIEWER = "applicant", "programme_officer", "reviewer"
-FINANCE_OFFICER, DONOR_OBSERVER, ADMINISTRATOR = "finance_officer", "donor_observer", "administrator"
+FINANCE_OFFICER, ADMINISTRATOR = "finance_officer", "administrator"
 STAFF = (PROGRAMME_OFFICER, FINANCE_OFFICER, ADMINISTRATOR)
 
 

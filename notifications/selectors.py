@@ -1,10 +1,17 @@
 """Reads of a person's notifications, each a fixed number of queries."""
+from django.shortcuts import get_object_or_404
+
 from .kinds import kinds_for
 from .models import Notification, NotificationPreference
 
 
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_for(user, pk) -> Notification:
+    """One of the person's notifications; anyone else's is a 404."""
+    return get_object_or_404(Notification, pk=pk, recipient=user)
 
 
 def notifications_of(user):

@@ -2,7 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,8 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 
 from .forms import PreferencesForm
-from .models import Notification
-from .selectors import notifications_of, preferences_of
+from .selectors import notification_for, notifications_of, preferences_of
 from .services import mark_all_read, mark_read, role_names, set_preferences
 
 PAGE_SIZE = 25
@@ -29,7 +28,7 @@ def notification_list(request):
 @login_required
 def notification_open(request, pk):
     """Mark the notification read and go to what it is about. Someone else's is a 404."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = notification_for(request.user, pk)
     mark_read(actor=request.user, notification=notification)
     url = notification.url
     if not url_has_allowed_host_and_scheme(url, allowed_hosts=set()):  # stored as a path; never leave the site
