@@ -18,8 +18,8 @@ from accounts.services import organisation_create, role_grant, user_create
 from applications.models import Application
 from applications.services import application_save_draft, application_start, application_submit
 from demo.call_texts import seed_call_texts
-from demo.conversations_demo import seed_conversations
 from demo.clarifications_demo import seed_clarifications
+from demo.conversations_demo import seed_conversations
 from demo.grants_demo import seed_grants_call
 from demo.notifications_demo import seed_notifications
 from demo.review_call import seed_review_call
