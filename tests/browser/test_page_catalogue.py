@@ -51,7 +51,7 @@ VOLUME_PAGES = (
 KNOWN_FAILURES: dict[str, str] = {}
 
 # Elements whose content may be wider than their box: form controls scroll their own text, media scale.
-CLIPPING = """() => {
+CLIPPING = r"""() => {
   const skip = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'OPTION', 'SCRIPT', 'STYLE', 'TEMPLATE', 'NOSCRIPT', 'IFRAME',
                         'IMG', 'VIDEO', 'CANVAS', 'BR', 'WBR']);
   const describe = (el) => {
@@ -90,7 +90,7 @@ CLIPPING = """() => {
   // The innermost only: an overflowing child makes every ancestor with visible overflow wider too.
   const clipped = flagged.filter((el) => !flagged.some((other) => other !== el && el.contains(other))).map((el) => ({
     element: describe(el), content: el.scrollWidth, box: el.clientWidth,
-    text: (el.innerText || '').trim().replace(/\\s+/g, ' ').slice(0, 80),
+    text: (el.innerText || '').trim().replace(/\s+/g, ' ').slice(0, 80),
   }));
   // When the document scrolls sideways: the innermost elements that reach past the window, to name the cause.
   const past = [...document.body.querySelectorAll('*')].filter((el) => {

@@ -85,7 +85,7 @@ def test_page_shows_figures_charts_and_tables(client, programme, paid, donor):
     body = client.get("/envelope/dashboard/").content.decode()
     for figure in ("€1,000,000.00", "€100,000.00", "€80,000.00", "€20,000.00", "€900,000.00", "€50,000.00"):
         assert figure in body, figure
-    assert body.count("<svg") == 4 and body.count("<title id=") == 4 and body.count("<desc id=") == 4
+    assert body.count('<svg class="chart"') == 4 and body.count("<title id=") == 4 and body.count("<desc id=") == 4
     assert 'viewBox="0 0 300' in body and "<script" not in body
     assert "C7" in body and "Nepal" in body and "1. Protect victims" in body and "Allocated: per call only" in body
     assert "G-77" in body and date_format(date(2026, 1, 15), "DATE_FORMAT") in body

@@ -27,8 +27,8 @@ def test_extraction_finds_python_templates_contexts_and_plurals(template):
     assert (None, "Calls for proposals") in keys  # a template
     assert (None, "Choose one of the languages offered.") in keys  # a service
     assert ("button: open the grant", "Open") in keys  # a template with a context
-    plural = next(m for m in template if isinstance(m.id, tuple) and "more application in call" in m.id[0])
-    assert "more applications in call" in plural.id[1]
+    plural = next(m for m in template if isinstance(m.id, tuple) and "submitted application of" in m.id[0])
+    assert "submitted applications of" in plural.id[1]
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_fuzzy_changed_placeholder_and_missing_plural_form_fail_the_check(scratc
 
     def change(catalog):
         catalog.get("Calls for proposals").flags.add("fuzzy")
-        catalog.get("Application %(ref)s received").string = "Заявка %(reference)s получена"
+        catalog.get("Amend %(ref)s").string = "Изменить %(reference)s"
         catalog.get(plural_id).string = tuple(catalog.get(plural_id).string)[:2]
 
     _edit("ru", change)
@@ -82,7 +82,7 @@ def test_update_merges_new_messages_and_keeps_translations(scratch, template):
     catalog = catalogues.read_catalog("es")
     new = catalog.get("Calls for proposals")
     assert new.fuzzy or not new.string  # a guess from a similar message is offered for checking, never trusted
-    assert catalog.get("Application %(ref)s received").string  # kept
+    assert catalog.get("Amend %(ref)s").string  # kept
 
 
 def test_compiled_catalogues_translate_pages_and_plurals():
@@ -90,10 +90,10 @@ def test_compiled_catalogues_translate_pages_and_plurals():
         assert _("Calls for proposals") == "Appels à propositions"
     with translation.override("ar"):
         assert _("Calls for proposals") == "الدعوات لتقديم مقترحات"
-    message = "You have been asked to review %(count)s more application in call %(call)s – %(title)s: %(references)s."
-    plural = message.replace("application in", "applications in")
+    message = "%(n)s submitted application of %(call)s to screen"
+    plural = "%(n)s submitted applications of %(call)s to screen"
     with translation.override("ru"):
         forms = {n: ngettext(message, plural, n) for n in (1, 3, 5, 21)}
-    assert "заявку" in forms[1] and "заявки" in forms[3] and "заявок" in forms[5] and "заявку" in forms[21]
+    assert "заявка" in forms[1] and "заявки" in forms[3] and "заявок" in forms[5] and "заявка" in forms[21]
     with translation.override("ar"):
         assert ngettext(message, plural, 11) != ngettext(message, plural, 100)

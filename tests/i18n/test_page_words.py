@@ -60,7 +60,7 @@ def vocabulary(language):
 def data_words():
     found = set()
     for model in apps.get_models():
-        if model._meta.app_label not in {"accounts", "grants", "applications", "disbursements", "reports"}:
+        if model._meta.app_label not in {"accounts", "grants", "clarifications", "applications", "disbursements", "reports", "conversations"}:
             continue
         fields = [f.name for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField))]
         for row in model.objects.values_list(*fields) if fields else []:

@@ -62,9 +62,13 @@ def hand_built(programme, finance, officer):
     draft = awarded_grant(programme=programme, amount="70000.00", country=nepal)
     withdrawn = awarded_grant(programme=programme, amount="20000.00")
     agreement_set_status(actor=officer, grant=withdrawn, status="terminated", reason="The grantee declined the award")
-    terminated = signed_grant(programme=programme, amount="90000.00", reference="GLO/2026&C02|0001?")
+    terminated = signed_grant(programme=programme, amount="90000.00")
     _pay(finance, terminated, "30000.00", "BANK-4")
     agreement_set_status(actor=officer, grant=terminated, status="terminated", reason="Breach of contract")
+    # A reference no page could carry (the grant's pages and notifications need a URL-safe one), to prove that the
+    # export makes identifiers URL-safe whatever it is given.
+    Grant.objects.filter(pk=terminated.pk).update(reference="GLO/2026&C02|0001?")
+    terminated.refresh_from_db()
     return {"paid": paid, "charity": charity, "no_scheme": no_scheme, "draft": draft, "withdrawn": withdrawn, "terminated": terminated}
 
 
