@@ -54,7 +54,8 @@ def _call_items(call, now):
                      call.to_screen) % {"n": call.to_screen, "call": ref},
             call.to_screen, reverse("screening_list", args=[call.pk]),
         )
-    if closed and call.eligible and not call.has_panel:
+    # Without a panel, and nobody assigned either (assignments made before panels existed count as reviewing).
+    if closed and call.eligible and not call.has_panel and call.unassigned == call.eligible:
         yield Item(
             ngettext("%(call)s has closed without a review panel (%(n)s eligible application)",
                      "%(call)s has closed without a review panel (%(n)s eligible applications)", call.eligible)

@@ -58,6 +58,15 @@ def test_calls_to_screen_staff_review_and_decide(officer, programme):
     assert not any("LATE are complete" in text for text in items)
 
 
+def test_reviews_made_without_a_panel_are_not_reported_as_missing_a_panel(officer, programme):
+    """Assignments made before panels existed (or imported) count as the call being reviewed."""
+    call = closed_call(programme, reference="NOPANEL")
+    assigned(application(call, status=ApplicationStatus.ELIGIBLE), make_user(R.REVIEWER), submitted=True)
+    items = texts(items_of(officer, R.PROGRAMME_OFFICER))
+    assert not any("without a review panel" in text for text in items)
+    assert "Reviews of NOPANEL are complete: 1 application awaits an award decision" in items
+
+
 def test_agreements_diligence_and_reports(officer, programme):
     today = timezone.localdate()
     awarded_grant(programme=programme)
