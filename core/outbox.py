@@ -1,8 +1,12 @@
 """Sending the e-mail outbox (`core.models.OutboxMessage`): claim a message, send it outside any transaction, mark
 it sent, or record the error and when to try again. Delivery is at least once: a worker killed between the SMTP
-server's acceptance and the `sent_at` update sends that message again after `CLAIM_TIMEOUT`."""
+server's acceptance and the `sent_at` update sends that message again after `CLAIM_TIMEOUT`. Such a duplicate is
+detectable: every try of a message carries the same Message-ID (`message_id`), which mail servers and clients use
+to recognise a message they already have."""
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -28,13 +32,21 @@ def _claim(pk, now) -> bool:
     )
 
 
+def message_id(message) -> str:
+    """The message's Message-ID: the same on every try, unique per outbox row and site."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox-{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def outbox_send(pk) -> bool:
     """Send one message if nobody else is sending it and it is not sent yet. True when it was sent now."""
     now = timezone.now()
     if not _claim(pk, now):
         return False
     message = OutboxMessage.objects.prefetch_related("attachments").get(pk=pk)
-    email = EmailMessage(subject=message.subject, body=message.body, to=[message.to])
+    email = EmailMessage(
+        subject=message.subject, body=message.body, to=[message.to], headers={"Message-ID": message_id(message)}
+    )
     for attachment in message.attachments.all():
         email.attach(attachment.name, bytes(attachment.content), attachment.mimetype)
     try:

@@ -80,6 +80,20 @@ def test_a_claimed_message_is_not_sent_twice_until_its_claim_goes_stale(mailoutb
 
 
 @pytest.mark.django_db
+def test_a_resent_message_carries_the_same_message_id(mailoutbox, settings):
+    """A worker killed after the SMTP server accepted a message but before marking it sent sends it again once the
+    claim is stale: both copies carry one Message-ID, so the duplicate can be recognised."""
+    settings.SITE_URL = "https://grants.example.org"
+    mail_on_commit([make_user()], note())
+    message = OutboxMessage.objects.get()
+    assert outbox_send(message.pk) is True
+    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=None, claimed_at=None)  # the mark never happened
+    assert outbox_send(message.pk) is True
+    first, second = (sent.message()["Message-ID"] for sent in mailoutbox)
+    assert first == second and first.startswith(f"<outbox-{message.pk}.") and first.endswith("@grants.example.org>")
+
+
+@pytest.mark.django_db
 def test_a_message_that_keeps_failing_stops_after_the_last_attempt():
     mail_on_commit([make_user()], note())
     OutboxMessage.objects.update(attempts=MAX_ATTEMPTS)
