@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from applications.models import (
     Application,
     ApplicationStatus,
     Assignment,
+    AssignmentStatus,
     ConflictDeclaration,
     Review,
     ReviewStatus,
@@ -25,6 +27,27 @@ from core.money import EUR
 from grants import ledger
 from grants.grids import grid_copy_prag_full
 from grants.models import Call, CallStatus, Criterion, Envelope, Programme
+
+# The floor to compare with: one hand-written GROUP BY giving each application's mean weighted total (the synthetic
+# call has no "not applicable" scores, so no rescaling is needed for the same totals).
+BARE_SQL = f"""
+    SELECT per_review.application_id, AVG(per_review.total) FROM (
+        SELECT asg.application_id, rev.id, SUM(sco.value * cri.multiplier) AS total
+        FROM {Score._meta.db_table} sco
+        JOIN {Review._meta.db_table} rev ON rev.id = sco.review_id
+        JOIN {Assignment._meta.db_table} asg ON asg.id = rev.assignment_id
+        JOIN {Application._meta.db_table} app ON app.id = asg.application_id
+        JOIN {Criterion._meta.db_table} cri ON cri.id = sco.criterion_id
+        WHERE app.call_id = %s AND rev.status = %s AND asg.status = %s AND sco.value IS NOT NULL
+        GROUP BY asg.application_id, rev.id
+    ) per_review GROUP BY per_review.application_id
+"""
+
+
+def _bare_sql(call):
+    with connection.cursor() as cursor:
+        cursor.execute(BARE_SQL, [call.pk, ReviewStatus.SUBMITTED, AssignmentStatus.ACTIVE])
+        return cursor.fetchall()
 
 
 class Command(BaseCommand):
@@ -44,9 +67,12 @@ class Command(BaseCommand):
             scores = Score.objects.filter(review__assignment__application__call=call).count()
             self.stdout.write(f"built {applications} applications, {scores} scores in {built:.1f} s")
             timings = time_runs(self.stdout, (
+                ("bare SQL GROUP BY (mean total per application)", lambda: _bare_sql(call)),
                 ("aggregation (call_results)", lambda: call_results(call)),
                 ("aggregation + ranking + award proposal", lambda: award_proposal(call)),
             ))
+            bare, aggregation = timings["bare SQL GROUP BY (mean total per application)"], timings["aggregation (call_results)"]
+            self.stdout.write(f"call_results / bare SQL: {aggregation[0] / bare[0]:.1f}x")
             results, proposals, _remaining = timings["aggregation + ranking + award proposal"][2]
             self.stdout.write(
                 f"ranked {len(results.ranked)}, eliminated {len(results.eliminated)}, unreviewed {len(results.unreviewed)}; "
