@@ -19,13 +19,16 @@ Rules (documented for the committee report):
   by (1) the higher mean in the section with the largest maximum (relevance in the PRAG grid), (2) the smaller
   amount requested, (3) the earlier submission (lower reference number).
 
-The heavy lifting is two grouped database aggregates (points per review and section; means per application and
-criterion); Python then works on those rows, never on individual scores.
+The heavy lifting is two grouped database aggregates, pivoted so they return one row per review (points and
+applicable maximum of each section) and one per application (mean of each criterion); Python then rescales,
+normalises and ranks in Decimal on those rows, never on individual scores. The divisions stay in Python: SQLite
+would do them in floating point, and the figures must be the same to the cent on every database.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
-from django.db.models import Avg, Exists, F, OuterRef, Sum
+from django.db.models import Avg, Case, Exists, F, IntegerField, OuterRef, Q, Sum, When
 
 from core.money import round_money
 from grants.models import EvaluationGrid, GridStage
@@ -47,7 +50,13 @@ RANKABLE = (
 
 def _q(value) -> Decimal:
     """Scores are shown and compared to two decimals, rounded half-up like money."""
-    return round_money(Decimal(str(value))) if value is not None else None
+    return _rounded(value) if value is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _rounded(value):
+    # Means of a few small integer scores take few distinct values: the cache spares thousands of roundings.
+    return round_money(Decimal(str(value)))
 
 
 def counted_scores(call, stage=GridStage.FULL_APPLICATION):
@@ -133,32 +142,52 @@ def _grid(call, stage):
     return grid, maxima
 
 
+def _applicable_scores(call, stage):
+    return counted_scores(call, stage).filter(not_applicable=False, value__isnull=False)
+
+
 def _review_results(call, stage, maxima):
-    rows = (
-        counted_scores(call, stage)
-        .filter(not_applicable=False, value__isnull=False)
-        .values("review_id", "review__assignment__application_id", "review__assignment__reviewer_id", "criterion__section_id")
-        .annotate(
-            points=Sum(F("value") * F("criterion__multiplier")),
-            possible=Sum(F("criterion__scale_max") * F("criterion__multiplier")),
+    """Each counted review's section and total points, from one row per review: the sections' points and
+    applicable maxima are pivoted into columns (integer sums, exact on every database), then rescaled here."""
+    columns = {}
+    for section_id in maxima:
+        in_section = Q(criterion__section_id=section_id)
+        columns[f"points_{section_id}"] = Sum(
+            Case(When(in_section, then=F("value") * F("criterion__multiplier"))), output_field=IntegerField()
         )
+        columns[f"possible_{section_id}"] = Sum(
+            Case(When(in_section, then=F("criterion__scale_max") * F("criterion__multiplier"))), output_field=IntegerField()
+        )
+    rows = (
+        _applicable_scores(call, stage)
+        .values_list("review_id", "review__assignment__application_id", "review__assignment__reviewer_id")
+        .annotate(**columns)
         .order_by()
     )
-    reviews = {}
-    for row in rows:
-        review = reviews.setdefault(
-            row["review_id"],
-            ReviewResult(row["review_id"], row["review__assignment__application_id"], row["review__assignment__reviewer_id"], Decimal(0), {}),
-        )
-        section_id = row["criterion__section_id"]
-        review.sections[section_id] = Decimal(row["points"]) * maxima[section_id] / Decimal(row["possible"])
     grid_max = sum(maxima.values())
-    for review in reviews.values():
-        counted_max = sum(maxima[s] for s in review.sections)
-        raw = sum(review.sections.values(), Decimal(0))
-        review.total = raw * grid_max / counted_max if counted_max else Decimal(0)
+    reviews = {}
+    for review_id, application_id, reviewer_id, *sums in rows:
+        sections, counted_max = {}, 0
+        for (section_id, section_max), points, possible in zip(maxima.items(), sums[::2], sums[1::2]):
+            if points is not None:  # None: every criterion of the section was not applicable
+                sections[section_id] = Decimal(points) * section_max / Decimal(possible)
+                counted_max += section_max
+        raw = sum(sections.values(), Decimal(0))
+        total = raw * grid_max / counted_max if counted_max else Decimal(0)
+        reviews[review_id] = ReviewResult(review_id, application_id, reviewer_id, total, sections)
     # A review whose every criterion is "not applicable" has no row above: it has nothing to count.
     return reviews
+
+
+def _criterion_means(call, stage, grid):
+    """{application id: {criterion id: mean score}}, from one row per application with a column per criterion."""
+    criteria = [c.pk for section in grid.sections.all() for c in section.criteria.all()]
+    columns = {f"mean_{pk}": Avg(Case(When(criterion_id=pk, then=F("value")))) for pk in criteria}
+    rows = _applicable_scores(call, stage).values_list("review__assignment__application_id").annotate(**columns).order_by()
+    return {
+        application_id: {pk: _q(mean) for pk, mean in zip(criteria, means) if mean is not None}
+        for application_id, *means in rows
+    }
 
 
 def _mean_sd(values):
@@ -195,16 +224,9 @@ def call_results(call, stage=GridStage.FULL_APPLICATION) -> CallResults:
         for review in reviews.values():
             if review.application_id in results:
                 results[review.application_id].reviews.append(review)
-        criterion_means = (
-            counted_scores(call, stage)
-            .filter(not_applicable=False, value__isnull=False)
-            .values("review__assignment__application_id", "criterion_id")
-            .annotate(mean=Avg("value"))
-            .order_by()
-        )
-        for row in criterion_means:
-            if row["review__assignment__application_id"] in results:
-                results[row["review__assignment__application_id"]].criteria[row["criterion_id"]] = _q(row["mean"])
+        for application_id, means in _criterion_means(call, stage, grid).items():
+            if application_id in results:
+                results[application_id].criteria = means
     sections = list(grid.sections.all()) if grid else []
     for result in results.values():
         _summarise(result, sections, grid, call)
