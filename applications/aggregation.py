@@ -167,13 +167,22 @@ def _review_results(call, stage, maxima):
     grid_max = sum(maxima.values())
     reviews = {}
     for review_id, application_id, reviewer_id, *sums in rows:
-        sections, counted_max = {}, 0
+        sections, counted_max, rescaled = {}, 0, False
         for (section_id, section_max), points, possible in zip(maxima.items(), sums[::2], sums[1::2]):
-            if points is not None:  # None: every criterion of the section was not applicable
+            if points is None:  # every criterion of the section was not applicable
+                continue
+            counted_max += section_max
+            # Without "not applicable" the rescaling gives back the same integer Decimal: skip its divisions.
+            if possible == section_max:
+                sections[section_id] = Decimal(points)
+            else:
                 sections[section_id] = Decimal(points) * section_max / Decimal(possible)
-                counted_max += section_max
+                rescaled = True
         raw = sum(sections.values(), Decimal(0))
-        total = raw * grid_max / counted_max if counted_max else Decimal(0)
+        if counted_max == grid_max and not rescaled:
+            total = raw
+        else:
+            total = raw * grid_max / counted_max if counted_max else Decimal(0)
         reviews[review_id] = ReviewResult(review_id, application_id, reviewer_id, total, sections)
     # A review whose every criterion is "not applicable" has no row above: it has nothing to count.
     return reviews
