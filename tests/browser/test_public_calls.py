@@ -69,7 +69,8 @@ def test_without_javascript_the_utc_deadline_stands_alone(calls_live, chromium):
         page = context.new_page()
         page.goto(f"{calls_live.url}/calls/GLOACT/C01/")
         assert page.locator(".local-time").count() == 0
-        assert "12:00 UTC" in page.locator("time[data-local-time]").last.inner_text()
+        deadline = page.locator("dd", has=page.locator("time[data-local-time]")).last  # the call's deadline, not a cut-off
+        assert "12:00 UTC" in deadline.inner_text()
         assert page.get_by_role("link", name="Apply").is_visible()
     finally:
         context.close()
