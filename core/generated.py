@@ -1,7 +1,8 @@
 """Exports and large PDFs made by the job runner and kept until the data change.
 
 A module registers a generator, `@generator("envelope-status-pdf")`, a function of a key (its parameters as one
-string) returning `(bytes, content type, file name)`; the register is filled when the app's `tasks` module is
+string) returning `(content, content type, file name)`, the content being bytes or, for a large file, an open
+binary file positioned at its start (copied to storage in chunks, then closed); the register is filled when the app's `tasks` module is
 imported, which Celery does for every app. A view calls `generated_download(request, name, key, fingerprint)`:
 - a file made for the same name, key and fingerprint is streamed at once from storage;
 - otherwise the job is queued (once: the row is unique) and, with workers, the person sees a page that reloads until
@@ -11,7 +12,7 @@ A finished job deletes the files it replaces, so storage holds one file per name
 import logging
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError
 from django.http import FileResponse
 from django.shortcuts import render
@@ -50,7 +51,11 @@ def generated_file_make(pk) -> None:
         log.exception("generating %s %s failed", row.name, row.key)
         GeneratedFile.objects.filter(pk=pk).update(status=GeneratedFile.Status.FAILED, error=repr(exc)[:2000])
         return
-    row.file.save(filename, ContentFile(content), save=False)
+    stored = ContentFile(content) if isinstance(content, bytes) else File(content)
+    try:
+        row.file.save(filename, stored, save=False)
+    finally:
+        stored.close()
     row.filename, row.content_type = filename, content_type
     row.status, row.finished_at = GeneratedFile.Status.READY, timezone.now()
     row.save(update_fields=["file", "filename", "content_type", "status", "finished_at"])

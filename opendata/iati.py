@@ -9,15 +9,19 @@ What the schema cannot check is decided here:
 - budgets cover at most a year each and sum exactly to their total (split by days, remainder on the last);
 - amounts are written with two decimals from Decimals, never floats.
 
-Everything is read in a fixed number of queries (`_load`), whatever the number of grants, and grouped in Python.
+The file is written as a stream (`write_activities`): the parent's figures come from one aggregated query, then
+the grants are read in batches of GRANT_BATCH with their records (`_records`, five queries per batch) and each child
+activity is built, written and dropped, so memory stays flat and queries grow with batches, not grants.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
+from itertools import islice
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -53,6 +57,8 @@ BUDGET_ORIGINAL, BUDGET_COMMITTED = "1", "2"  # BudgetType, BudgetStatus
 MEASURE_UNIT = "1"  # IndicatorMeasure
 DESCRIPTION_GENERAL = "1"  # DescriptionType
 
+GRANT_BATCH = 200  # grants built and written together (their records read in one set of queries)
+
 
 # ---- reading ------------------------------------------------------------------------------------------------------
 
@@ -67,10 +73,6 @@ class GrantRecords:
     indicators: list = field(default_factory=list)  # IndicatorProgress values of approved report versions
     signature_recorded_at: object = None  # when the agreement's version 1 was stored
 
-    @property
-    def committed(self) -> Decimal:
-        return sum((row["amount"] for row in self.commitments), ZERO)
-
 
 def published_grants(programme):
     """The programme's grants whose agreement was signed, whatever became of it since: never drafts, nor an
@@ -78,35 +80,53 @@ def published_grants(programme):
     return Grant.objects.filter(call__programme=programme, signed_on__isnull=False).exclude(status=AgreementStatus.DRAFT)
 
 
-def _load(programme):
-    """The grants (call, country and organisation joined) and their records, in six queries (the envelope, read
-    for the parent budget, makes seven)."""
-    grants = published_grants(programme)
-    ids = grants.values("pk")  # a subquery, not a list of thousands of ids
+def _records(grant_ids) -> dict:
+    """{grant id: GrantRecords} of the given grants, in five queries."""
     records = defaultdict(GrantRecords)
-    for row in LedgerEntry.objects.filter(grant__in=ids, kind=LedgerKind.COMMITMENT).order_by("created_at", "pk").values(
+    for row in LedgerEntry.objects.filter(grant__in=grant_ids, kind=LedgerKind.COMMITMENT).order_by("created_at", "pk").values(
         "pk", "grant_id", "amount", "created_at"
     ):
         records[row["grant_id"]].commitments.append(row)
-    for row in AgreementVersion.objects.filter(grant__in=ids, number=1).values("grant_id", "created_at"):
+    for row in AgreementVersion.objects.filter(grant__in=grant_ids, number=1).values("grant_id", "created_at"):
         records[row["grant_id"]].signature_recorded_at = row["created_at"]
-    for row in Payment.objects.filter(grant__in=ids).order_by("value_date", "pk").values(
+    for row in Payment.objects.filter(grant__in=grant_ids).order_by("value_date", "pk").values(
         "pk", "grant_id", "amount", "value_date", reversed_at=F("reversal_entry__created_at")
     ):
         records[row["grant_id"]].payments.append(row)
-    for row in ApprovedExpenditure.objects.filter(grant__in=ids).order_by("period_number").values(
+    for row in ApprovedExpenditure.objects.filter(grant__in=grant_ids).order_by("period_number").values(
         "grant_id", "period_number", "amount", "period_end", "approved_at"
     ):
         records[row["grant_id"]].expenditure.append(row)
     approved = Q(version__status=ReportStatus.APPROVED, version__report__status=ReportStatus.APPROVED)
-    for row in IndicatorProgress.objects.filter(approved, version__report__grant__in=ids).order_by(
+    for row in IndicatorProgress.objects.filter(approved, version__report__grant__in=grant_ids).order_by(
         "version__report__period_number", "position", "pk"
     ).values(
         "level", "statement", "indicator", "baseline", "target", "actual", grant_id=F("version__report__grant_id"),
         period_start=F("version__report__period_start"), period_end=F("version__report__period_end"),
     ):
         records[row["grant_id"]].indicators.append(row)
-    return list(grants.select_related("call", "country", "organisation").order_by("reference")), records
+    return records
+
+
+def _parent_rows(grants):
+    """One small row per grant, in reference order, for the parent activity: its reference, country (the agreement's
+    or the grantee's), DAC sector and committed amount. One query, streamed."""
+    committed = (
+        LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=LedgerKind.COMMITMENT)
+        .order_by().values("grant").annotate(total=Sum("amount")).values("total")
+    )
+    return grants.order_by("reference").values(
+        "reference", "organisation__country", "call__dac_sector",
+        country_code=F("country__code"), committed=Subquery(committed),
+    ).iterator(chunk_size=GRANT_BATCH)
+
+
+def _grant_batches(grants):
+    """The grants (call, country and organisation joined) in reference order, as lists of GRANT_BATCH with their
+    records: one query for the grants, streamed, and five per batch."""
+    rows = grants.select_related("call", "country", "organisation").order_by("reference").iterator(chunk_size=GRANT_BATCH)
+    while batch := list(islice(rows, GRANT_BATCH)):
+        yield batch, _records([grant.pk for grant in batch])
 
 
 # ---- arithmetic ---------------------------------------------------------------------------------------------------
@@ -197,8 +217,9 @@ class _Writer:
 
     # -- parts shared by the parent and the children
 
-    def _activity(self, root, hierarchy, identifier, title, description):
-        activity = _sub(root, "iati-activity", {
+    def _activity(self, hierarchy, identifier, title, description):
+        """A detached `<iati-activity>` with the parts every activity starts with; written once complete."""
+        activity = etree.Element("iati-activity", {
             "default-currency": CURRENCY, "hierarchy": hierarchy, XML_LANG: self.lang,
         })
         _sub(activity, "iati-identifier", text=identifier)
@@ -236,9 +257,10 @@ class _Writer:
 
     # -- the parent
 
-    def parent(self, root, grants, records, envelope_amount, call_sectors):
+    def parent(self, rows, envelope_amount):
+        """The parent activity from `_parent_rows`."""
         p = self.programme
-        activity = self._activity(root, "1", self.parent_id, p.name, p.description or p.name)
+        activity = self._activity("1", self.parent_id, p.name, p.description or p.name)
         _with_narrative(activity, "participating-org", p.agency, {
             "role": ROLE_IMPLEMENTING, "ref": self.agency_ref, "type": p.agency_org_type,
         })
@@ -249,26 +271,30 @@ class _Writer:
         else:
             status = STATUS_IMPLEMENTATION
         self._status_and_dates(activity, status, p.start_date, p.end_date)
-        countries, sectors = defaultdict(Decimal), defaultdict(Decimal)
-        for grant in grants:
-            committed = records[grant.pk].committed
-            countries[_country_code(grant)] += committed
-            sectors[grant.call.dac_sector] += committed
-        self._countries_and_sectors(activity, countries, sectors or dict.fromkeys(call_sectors, ZERO))
+        countries, sectors, children = defaultdict(Decimal), defaultdict(Decimal), []
+        for row in rows:
+            committed = row["committed"] or ZERO
+            countries[str(row["country_code"] or row["organisation__country"])] += committed
+            sectors[row["call__dac_sector"]] += committed
+            children.append(open_data_id(self.agency_ref, row["reference"]))
+        if not children:  # no grant yet: the programme's sectors are those of its calls
+            sectors = dict.fromkeys(sorted(set(p.calls.values_list("dac_sector", flat=True))), ZERO)
+        self._countries_and_sectors(activity, countries, sectors)
         if envelope_amount is not None:
             self._budgets(activity, p.start_date, p.end_date, envelope_amount)
-        for grant in grants:
-            _sub(activity, "related-activity", {"ref": self.child_id(grant), "type": RELATED_CHILD})
+        for child_id in children:
+            _sub(activity, "related-activity", {"ref": child_id, "type": RELATED_CHILD})
+        return activity
 
     # -- a child
 
-    def child(self, root, grant, records: GrantRecords):
+    def child(self, grant, records: GrantRecords):
         organisation = grant.organisation
         description = _("Grant to %(organisation)s under the call “%(call)s” of %(programme)s.") % {
             "organisation": organisation.legal_name, "call": grant.call.title, "programme": self.programme.name,
         }
         child_id = self.child_id(grant)
-        activity = self._activity(root, "2", child_id, grant.title, description)
+        activity = self._activity("2", child_id, grant.title, description)
         _with_narrative(activity, "participating-org", organisation.legal_name, {
             "role": ROLE_IMPLEMENTING, "ref": organisation.org_identifier, "type": organisation.org_type,
         })
@@ -279,6 +305,7 @@ class _Writer:
             self._transaction(activity, txn, grant, child_id)
         _sub(activity, "related-activity", {"ref": self.parent_id, "type": RELATED_PARENT})
         self._results(activity, grant, records.indicators)
+        return activity
 
     def _transaction(self, activity, txn: Txn, grant, child_id):
         element = _sub(activity, "transaction", {"ref": txn.ref})
@@ -354,35 +381,49 @@ def transactions(grant, records: GrantRecords, child_id: str) -> list[Txn]:
 # ---- the document -------------------------------------------------------------------------------------------------
 
 
-def activities_tree(programme, *, today: date | None = None):
-    """The `<iati-activities>` element of `programme`: the parent activity, then one child per signed grant.
-    Refused (DomainError "no_iati_ref") while the programme has no reporting organisation identifier."""
+def write_activities(programme, out, *, today: date | None = None) -> tuple[int, int]:
+    """Write the IATI 2.03 activity file of `programme` (UTF-8, with its XML declaration, indented) to the binary
+    stream `out`: the parent activity, then one child per signed grant, each written as soon as it is built.
+    Returns the numbers of activities and of transactions written. Refused (DomainError "no_iati_ref"), before
+    anything is written, while the programme has no reporting organisation identifier."""
     if not programme.agency_iati_ref:
         raise DomainError(
             _("Programme %(code)s has no IATI identifier for its managing agency: set it before publishing to IATI.")
             % {"code": programme.code},
             code="no_iati_ref", field="agency_iati_ref",
         )
-    today = today or timezone.localdate()
-    grants, records = _load(programme)
+    writer = _Writer(programme, today or timezone.localdate())
+    grants = published_grants(programme)
     envelope = Envelope.objects.filter(programme=programme).values_list("amount", flat=True).first()
-    call_sectors = [] if grants else sorted(set(programme.calls.values_list("dac_sector", flat=True)))
-    root = etree.Element("iati-activities", {
-        "version": IATI_VERSION, "generated-datetime": timezone.now().replace(microsecond=0).isoformat(),
-    })
-    writer = _Writer(programme, today)
-    with translation.override(settings.LANGUAGE_CODE):
-        writer.parent(root, grants, records, envelope, call_sectors)
-        for grant in grants:
-            writer.child(root, grant, records[grant.pk])
-    return root
+    counts = [0, 0]
 
+    def emit(xf, activity):
+        etree.indent(activity, level=1)
+        xf.write("\n  ", activity)
+        counts[0] += 1
+        counts[1] += len(activity.findall("transaction"))
 
-def to_bytes(root) -> bytes:
-    """The document as a UTF-8 file with its XML declaration."""
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    with translation.override(settings.LANGUAGE_CODE), etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()  # and its line break
+        with xf.element("iati-activities", {
+            "version": IATI_VERSION, "generated-datetime": timezone.now().replace(microsecond=0).isoformat(),
+        }):
+            emit(xf, writer.parent(_parent_rows(grants), envelope))
+            for batch, records in _grant_batches(grants):
+                for grant in batch:
+                    emit(xf, writer.child(grant, records[grant.pk]))
+            xf.write("\n")
+    out.write(b"\n")  # after the root, where the XML writer takes no text
+    return tuple(counts)
 
 
 def activities_xml(programme, *, today: date | None = None) -> bytes:
-    """The IATI 2.03 activity file of `programme`, UTF-8 encoded."""
-    return to_bytes(activities_tree(programme, today=today))
+    """The IATI 2.03 activity file of `programme`, UTF-8 encoded, in memory (tests and small programmes)."""
+    out = BytesIO()
+    write_activities(programme, out, today=today)
+    return out.getvalue()
+
+
+def activities_tree(programme, *, today: date | None = None):
+    """The `<iati-activities>` element of `activities_xml`."""
+    return etree.fromstring(activities_xml(programme, today=today))

@@ -12,11 +12,14 @@ payments that stand (a reversed payment counts for nothing), which equals the le
 grant. Amounts are Decimal throughout and become JSON numbers only in `grants_package` (see `_json_number`).
 
 Cost: two queries however many grants: the grants with their call, organisation, country, award decision and
-latest agreement version; and the payments aggregated per grant.
+latest agreement version, streamed; and the payments aggregated per grant. The files are written record by record
+(`write_grants_package`, `write_grants_csv`), so memory does not grow with the grants.
 """
 import io
+import json
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain
 
 from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -32,6 +35,7 @@ from grants.models import AgreementStatus, AgreementVersion, Grant
 from .readiness import GIVING, refusal
 
 STANDARD_VERSION = "1.4"
+GRANT_BATCH = 500  # grants fetched from the database at a time
 
 # org-id.guide lists whose numbers 360Giving has a field for (charity and UK company registers).
 _NUMBER_FIELDS = {"GB-CHC": "charityNumber", "GB-SC": "charityNumber", "GB-NIC": "charityNumber", "GB-COH": "companyNumber"}
@@ -154,16 +158,16 @@ def _grant_record(grant, *, prefix, funder, payments, source_url) -> dict:
     return record
 
 
-def grant_records(programme, *, source_url=None) -> list[dict]:
-    """The programme's published grants as 360Giving records, amounts as Decimal. Refused (DomainError) without
-    a 360Giving prefix."""
+def grant_records(programme, *, source_url=None):
+    """The programme's published grants as 360Giving records (an iterator), amounts as Decimal. Refused
+    (DomainError) without a 360Giving prefix, at once."""
     prefix = _prefix(programme)
     funder = {"id": programme.donor_iati_ref or open_data_id(prefix, "DONOR"), "name": programme.donor}
     payments = _payments_by_grant(programme)
-    return [
+    return (
         _grant_record(grant, prefix=prefix, funder=funder, payments=payments, source_url=source_url)
-        for grant in _grants(programme)
-    ]
+        for grant in _grants(programme).iterator(chunk_size=GRANT_BATCH)
+    )
 
 
 def _json_number(amount: Decimal) -> int | float:
@@ -185,19 +189,11 @@ def _json_ready(value):
     return value
 
 
-def grants_package(programme, *, today=None, source_url=None) -> dict:
-    """A 360Giving data package of the programme's grants, ready for `json.dump` (amounts are JSON numbers).
-    Refused (DomainError) without a 360Giving prefix or without any grant to publish.
-
-    `today` is the issue date (default: today); `source_url`, when the package is served from a known address,
-    becomes its download URL and each grant's data source."""
-    today = today or timezone.localdate()
-    grants = grant_records(programme, source_url=source_url)
-    if not grants:  # the package schema needs at least one grant; a CSV of headers only is still a valid sheet
-        raise DomainError(_("Programme %(code)s has no awarded grant to publish yet.") % {"code": programme.code}, code="no_grants")
+def _package(programme, grants, *, today, source_url) -> dict:
     publisher = {"name": programme.agency}
     if programme.agency_iati_ref:
         publisher["identifier"] = programme.agency_iati_ref
+    today = today or timezone.localdate()
     package = {
         "version": STANDARD_VERSION,
         "identifier": open_data_id(programme.giving_prefix, "grants", today.isoformat()),
@@ -206,11 +202,50 @@ def grants_package(programme, *, today=None, source_url=None) -> dict:
         % {"programme": programme.name, "donor": programme.donor},
         "issued": today.isoformat(),
         "publisher": publisher,
-        "grants": _json_ready(grants),
+        "grants": grants,
     }
     if source_url:
         package["downloadURL"] = source_url
     return package
+
+
+def _no_grants(programme):
+    # the package schema needs at least one grant; a CSV of headers only is still a valid sheet
+    return DomainError(_("Programme %(code)s has no awarded grant to publish yet.") % {"code": programme.code}, code="no_grants")
+
+
+def grants_package(programme, *, today=None, source_url=None) -> dict:
+    """A 360Giving data package of the programme's grants, ready for `json.dump` (amounts are JSON numbers).
+    Refused (DomainError) without a 360Giving prefix or without any grant to publish.
+
+    `today` is the issue date (default: today); `source_url`, when the package is served from a known address,
+    becomes its download URL and each grant's data source."""
+    grants = [_json_ready(record) for record in grant_records(programme, source_url=source_url)]
+    if not grants:
+        raise _no_grants(programme)
+    return _package(programme, grants, today=today, source_url=source_url)
+
+
+_GRANTS_SLOT = "\0grants\0"  # stands for the grants array while the rest of the package is encoded
+
+
+def write_grants_package(programme, out, *, today=None, source_url=None) -> int:
+    """Write the package of `grants_package` to the text stream `out`, exactly as `json.dumps(package,
+    ensure_ascii=False, indent=2)` would, one grant at a time; return the number of grants. Refused as
+    `grants_package` is, before anything is written."""
+    records = grant_records(programme, source_url=source_url)
+    first = next(records, None)
+    if first is None:
+        raise _no_grants(programme)
+    package = json.dumps(_package(programme, _GRANTS_SLOT, today=today, source_url=source_url), ensure_ascii=False, indent=2)
+    head, tail = package.split(json.dumps(_GRANTS_SLOT))
+    out.write(head + "[")
+    count = 0
+    for count, record in enumerate(chain([first], records), start=1):
+        grant = json.dumps(_json_ready(record), ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        out.write(("," if count > 1 else "") + "\n    " + grant)
+    out.write("\n  ]" + tail)
+    return count
 
 
 def _cell(record, path):
@@ -223,13 +258,21 @@ def _cell(record, path):
     return format_amount(value) if isinstance(value, Decimal) else value
 
 
-def grants_csv(programme, *, today=None, source_url=None) -> str:
-    """The same grants as `grants_package`, one row per grant under the standard's column titles (CSV_COLUMNS).
-    `today` is accepted for symmetry with the package; the CSV template has no issue date."""
+def write_grants_csv(programme, out, *, source_url=None) -> int:
+    """Write the same grants as `grants_package` to the text stream `out` (opened with newline=""), one row per
+    grant under the standard's column titles (CSV_COLUMNS); return the number of grants."""
     records = grant_records(programme, source_url=source_url)
-    out = io.StringIO()
     writer = csvfiles.writer(out)
     writer.writerow(title for title, _path in CSV_COLUMNS)
-    for record in records:
+    count = 0
+    for count, record in enumerate(records, start=1):
         writer.writerow(_cell(record, path) for _title, path in CSV_COLUMNS)
+    return count
+
+
+def grants_csv(programme, *, today=None, source_url=None) -> str:
+    """The CSV of `write_grants_csv` as a string. `today` is accepted for symmetry with the package; the CSV
+    template has no issue date."""
+    out = io.StringIO()
+    write_grants_csv(programme, out, source_url=source_url)
     return out.getvalue()

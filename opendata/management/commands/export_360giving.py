@@ -1,9 +1,7 @@
 """`manage.py export_360giving --out FILE.json|FILE.csv [--programme CODE]`: a programme's grants as a 360Giving file
 (opendata.threesixty), for publishing outside the site. Refuses an unknown extension and a programme without a
 360Giving prefix (or, for the JSON package, without any grant) before writing anything."""
-import csv
 import io
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from grants.models import Programme
-from opendata.threesixty import grants_csv, grants_package
+from opendata.output import file_replaced
+from opendata.threesixty import write_grants_csv, write_grants_package
 
 
 class Command(BaseCommand):
@@ -29,16 +28,16 @@ class Command(BaseCommand):
             raise CommandError(_("Cannot tell the format from %(name)s: give a file name ending in .json or .csv.") % {"name": out.name})
         programme = self._programme(options["programme"])
         try:
-            if suffix == ".json":
-                package = grants_package(programme, source_url=options["source_url"])
-                count = len(package["grants"])
-                text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
-            else:
-                text = grants_csv(programme, source_url=options["source_url"])
-                count = sum(1 for _row in csv.reader(io.StringIO(text))) - 1  # a quoted cell may hold line breaks
+            with file_replaced(out) as binary:
+                text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+                if suffix == ".json":
+                    count = write_grants_package(programme, text, source_url=options["source_url"])
+                    text.write("\n")
+                else:
+                    count = write_grants_csv(programme, text, source_url=options["source_url"])
+                text.detach()  # flushed; the file is closed by file_replaced
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        out.write_text(text, encoding="utf-8", newline="")
         self.stdout.write(_("%(count)d grants written to %(path)s.") % {"count": count, "path": out})
 
     def _programme(self, code):

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from grants.models import Programme
-from opendata.iati import activities_tree, to_bytes
+from opendata.iati import write_activities
+from opendata.output import file_replaced
 
 
 class Command(BaseCommand):
@@ -18,14 +19,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         programme = self._programme(options["programme"])
         try:
-            root = activities_tree(programme)
+            with file_replaced(Path(options["out"])) as out:
+                activities, transactions = write_activities(programme, out)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        Path(options["out"]).write_bytes(to_bytes(root))
         self.stdout.write(
             _("Wrote %(activities)s activities and %(transactions)s transactions to %(out)s.") % {
-                "activities": len(root), "transactions": len(root.findall("iati-activity/transaction")),
-                "out": options["out"],
+                "activities": activities, "transactions": transactions, "out": options["out"],
             }
         )
 
