@@ -1,6 +1,9 @@
 """A reviewer signs in, declares no conflict on an application seeing only the applicant and the title, and then
 finds it among their assignments; the officer's panel page on a phone and a desktop."""
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts import roles as R
 from applications.review import services as services
@@ -23,6 +26,7 @@ def review_setup(transactional_db, live_server):
     call = application.call
     services.panel_set_members(actor=officer, call=call, reviewers=reviewers)
     services.assignments_auto(actor=officer, call=call)
+    type(call).objects.filter(pk=call.pk).update(closes_at=timezone.now() - timedelta(minutes=1))  # scoring opens
     return {"officer": officer, "reviewers": reviewers, "reviewer": reviewers[0], "application": application, "url": live_server.url}
 
 
