@@ -6,27 +6,15 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import connection
-from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import Organisation, User
 from applications.aggregation import call_results
 from applications.awards import award_proposal
-from applications.models import (
-    Application,
-    ApplicationStatus,
-    Assignment,
-    AssignmentStatus,
-    ConflictDeclaration,
-    Review,
-    ReviewStatus,
-    Score,
-)
+from applications.models import Application, Assignment, AssignmentStatus, Review, ReviewStatus, Score
+from applications.synthetic import synthetic_call
 from core.benchmark import scratch_database, time_runs
 from core.money import EUR
-from grants import ledger
-from grants.grids import grid_copy_prag_full
-from grants.models import Call, CallStatus, Criterion, Envelope, Programme
+from grants.models import Criterion, Envelope, Programme
 
 # The floor to compare with: one hand-written GROUP BY giving each application's mean weighted total (the synthetic
 # call has no "not applicable" scores, so no rescaling is needed for the same totals).
@@ -86,49 +74,7 @@ class Command(BaseCommand):
             start_date=now.date(), end_date=now.date() + timedelta(days=1500),
         )
         Envelope.objects.create(programme=programme, amount=(Decimal("100000000"), EUR))
-        call = Call.objects.create(
-            programme=programme, reference="B01", title="Benchmark call", opens_at=now - timedelta(days=60),
-            closes_at=now - timedelta(days=1), min_grant=(Decimal("10000"), EUR), max_grant=(Decimal("300000"), EUR),
-            status=CallStatus.PUBLISHED,
+        return synthetic_call(
+            programme=programme, reference="B01", applications=n_apps, reviewers=n_reviewers,
+            reviews_per_application=per_app, rnd=rnd,
         )
-        ledger.allocation_add(actor=None, call=call, amount="20000000.00")
-        grid_copy_prag_full(actor=None, call=call)
-        criteria = list(Criterion.objects.filter(section__grid__call=call).select_related("section"))
-        owner = User.objects.create_user(email="bench-owner@example.invalid")
-        panel = User.objects.bulk_create(User(email=f"bench-reviewer{i}@example.invalid") for i in range(n_reviewers))
-        organisations = Organisation.objects.bulk_create(
-            Organisation(legal_name=f"Bench CSO {i}", country="NP", registration_number=f"B-{i}", org_type="22", verified_at=now)
-            for i in range(n_apps)
-        )
-        apps = Application.objects.bulk_create(
-            Application(
-                call=call, organisation=o, created_by=owner, submitted_by=owner, status=ApplicationStatus.ELIGIBLE,
-                title=f"Action {i}", sequence=i + 1, reference=f"BENCH-B01-{i + 1:05d}", submitted_at=now - timedelta(days=2),
-                requested_amount=Decimal(rnd.randrange(20, 300)) * 1000,
-            )
-            for i, o in enumerate(organisations)
-        )
-        leniency = {r.pk: rnd.uniform(-1, 1) for r in panel}
-        assignments, declarations = [], []
-        for i, app in enumerate(apps):
-            for k in range(per_app):
-                r = panel[(i * per_app + k) % n_reviewers]
-                assignments.append(Assignment(application=app, reviewer=r))
-                declarations.append(ConflictDeclaration(application=app, reviewer=r, has_conflict=False, declared_by=r, declared_at=now))
-        Assignment.objects.bulk_create(assignments, batch_size=2000)
-        ConflictDeclaration.objects.bulk_create(declarations, batch_size=2000)
-        reviews = Review.objects.bulk_create(
-            (Review(assignment=a, status=ReviewStatus.SUBMITTED, submitted_at=now) for a in Assignment.objects.filter(application__call=call)),
-            batch_size=2000,
-        )
-        reviewer_of = dict(Assignment.objects.filter(application__call=call).values_list("pk", "reviewer_id"))
-        quality = {app.pk: rnd.uniform(1.5, 4.8) for app in apps}
-        app_of = dict(Assignment.objects.filter(application__call=call).values_list("pk", "application_id"))
-        scores = []
-        for review in reviews:
-            base = quality[app_of[review.assignment_id]] + leniency[reviewer_of[review.assignment_id]]
-            for c in criteria:
-                scores.append(Score(review=review, criterion=c, value=max(1, min(5, round(base + rnd.uniform(-0.8, 0.8))))))
-        Score.objects.bulk_create(scores, batch_size=5000)
-        assert Assignment.objects.filter(application__call=call).values("application").annotate(n=Count("id")).count() == n_apps
-        return call
