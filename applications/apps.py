@@ -7,3 +7,6 @@ class ApplicationsConfig(AppConfig):
 
     name = "applications"
     verbose_name = _("Applications and review")
+
+    def ready(self):
+        from . import call_list  # noqa: F401 - registers the list's bulk actions

@@ -149,3 +149,44 @@ class AwardDecisionForm(forms.Form):
 class ModerationForm(forms.Form):
     total = LocalDecimalField(label=_("Moderated total"), min_value=Decimal("0"), max_digits=7, decimal_places=2)
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+FAILED_CHECK_CHOICES = [
+    ("", _("Choose the check that failed")),
+    ("on_time", _("Submitted on time")),
+    ("complete", _("Complete: all sections and required documents")),
+    ("applicant_eligible", _("Applicant eligible")),
+    ("action_eligible", _("Action eligible (objective, countries, duration)")),
+    ("costs_eligible", _("Costs eligible (budget rules)")),
+]
+
+
+class BulkActionForm(forms.Form):
+    """An action on the ticked rows of the officer's call list, or on all its matches."""
+
+    action = forms.ChoiceField(label=_("Action"))
+    everything = forms.BooleanField(label=_("All matches, not only the ticked rows"), required=False)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    failed_check = forms.ChoiceField(label=_("Check that failed"), choices=FAILED_CHECK_CHOICES, required=False)
+    reason = forms.CharField(label=_("Reason given to the applicants"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(label=_("Message"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, actions, page_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Choose an action"))] + [(a.name, a.label) for a in actions]
+        self.fields["ids"].choices = [(pk, pk) for pk in page_ids]
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action", "")
+        if not data.get("everything") and not data.get("ids"):
+            self.add_error("ids", _("Tick at least one application, or choose all matches."))
+        if action == "screening.ineligible":
+            if not data.get("failed_check"):
+                self.add_error("failed_check", _("Choose the check that failed."))
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", _("Explain to the applicants why their applications are not eligible."))
+        if action == "screening.message" and not (data.get("body") or "").strip():
+            self.add_error("body", _("Write the message."))
+        return data

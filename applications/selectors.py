@@ -1,5 +1,5 @@
 """Reads of applications, with permissions applied and a fixed number of queries per page."""
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404
 
 from accounts import roles as R
@@ -51,25 +51,6 @@ def with_details(queryset):
     return queryset.prefetch_related(
         "countries", "budget_lines", "logframe_rows", Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
     )
-
-
-def submitted_to_call(call, *, status=None, country=None, objective=None, search=""):
-    """The officer's screening list for a call: submitted applications, newest reference last."""
-    qs = (
-        Application.objects.filter(call=call, submitted_at__isnull=False)
-        .select_related("organisation", "objective", "screening")
-        .prefetch_related("countries")
-        .order_by("sequence")
-    )
-    if status:
-        qs = qs.filter(status=status)
-    if country:
-        qs = qs.filter(countries__code=country)
-    if objective:
-        qs = qs.filter(objective_id=objective)
-    if search:
-        qs = qs.filter(Q(reference__icontains=search) | Q(title__icontains=search) | Q(organisation__legal_name__icontains=search))
-    return qs.distinct()
 
 
 def status_counts(call):

@@ -278,3 +278,22 @@ def screening_record(*, actor, application, on_time, complete, applicant_eligibl
                url=reverse("application_detail", args=[application.pk]),
                params={"reference": application.reference, "outcome": decision.value, "reason": reason})
     return screening
+
+
+SCREENING_CHECKS = ("on_time", "complete", "applicant_eligible", "action_eligible", "costs_eligible")
+
+
+def screening_record_outcome(*, actor, application, eligible, failed_check="", reason="") -> Screening:
+    """Screening in one decision (a bulk action): eligible passes every check, and only if the application came in
+    on time (a late one is screened on its own page, where the officer looks at why); not eligible names the check
+    that failed and the reason the applicant reads."""
+    on_time = application.submitted_at is not None and application.submitted_at <= application.deadline
+    if eligible:
+        if not on_time:
+            raise DomainError(_("%(ref)s came in after the deadline: screen it on its own page.") % {"ref": application.reference}, code="late")
+        checks = dict.fromkeys(SCREENING_CHECKS, True)
+    else:
+        if failed_check not in SCREENING_CHECKS:
+            raise DomainError(_("Choose the check that failed."), field="failed_check", code="check_required")
+        checks = {**dict.fromkeys(SCREENING_CHECKS, True), "on_time": on_time, failed_check: False}
+    return screening_record(actor=actor, application=application, reason=reason, **checks)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ranking_views, views
+from . import call_list_views, ranking_views, views
 
 urlpatterns = [
     path("calls/<slug:code>/<str:reference>/apply/", views.apply, name="application_apply"),
@@ -13,7 +13,9 @@ urlpatterns = [
     path("applications/<id:pk>/pdf/", views.application_pdf_download, name="application_pdf"),
     path("applications/<id:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("screening/", views.screening_calls, name="screening_calls"),
-    path("screening/calls/<id:call_pk>/", views.screening_list, name="screening_list"),
+    path("screening/calls/<id:call_pk>/", call_list_views.screening_list, name="screening_list"),
+    path("screening/calls/<id:call_pk>/export/", call_list_views.screening_export, name="screening_export"),
+    path("screening/calls/<id:call_pk>/bulk/", call_list_views.screening_bulk, name="screening_bulk"),
     path("screening/applications/<id:pk>/", views.screening_detail, name="screening_detail"),
     path("screening/calls/<id:call_pk>/ranking/", ranking_views.ranking, name="ranking"),
     path("screening/calls/<id:call_pk>/ranking.csv", ranking_views.ranking_csv, name="ranking_csv"),

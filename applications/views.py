@@ -550,36 +550,6 @@ def screening_calls(request):
 
 
 @login_required
-def screening_list(request, call_pk):
-    require_role(request.user, *R.STAFF_ROLES)
-    call = get_object_or_404(Call.objects.select_related("programme").exclude(status=CallStatus.DRAFT), pk=call_pk)
-    filters = {
-        "status": request.GET.get("status", ""),
-        "country": request.GET.get("country", ""),
-        "objective": request.GET.get("objective", ""),
-        "search": request.GET.get("q", "").strip(),
-    }
-    if filters["status"] not in ApplicationStatus.values:
-        filters["status"] = ""
-    if as_id(filters["objective"]) is None:
-        filters["objective"] = ""
-    applications = selectors.submitted_to_call(
-        call, status=filters["status"] or None, country=filters["country"] or None,
-        objective=filters["objective"] or None, search=filters["search"],
-    )
-    return render(
-        request,
-        "applications/screening_list.html",
-        {
-            "call": call, "applications": applications, "filters": filters,
-            "statuses": [s for s in ApplicationStatus if s not in (ApplicationStatus.DRAFT,)],
-            "countries": call.countries.order_by("name"), "objectives": call.objectives.order_by("number"),
-            "counts": selectors.status_counts(call),
-        },
-    )
-
-
-@login_required
 def screening_detail(request, pk):
     require_role(request.user, *R.STAFF_ROLES)
     application = _details(selectors.application_for_staff(request.user, pk))

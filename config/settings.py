@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "core",
     "audit",
     "notifications",
+    "lists",
     "accounts",
     "grants",
     "clarifications",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("outbox/<id:pk>/retry/", outbox_views.outbox_message_retry, name="outbox_message_retry"),
     path("outbox/retry-failed/", outbox_views.outbox_retry_all, name="outbox_retry_all"),
     path("", include("notifications.urls")),
+    path("", include("lists.urls")),
     path("", include("accounts.urls")),
     path("", include("accounts.diligence.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,3 +7,6 @@ class ConversationsConfig(AppConfig):
 
     name = "conversations"
     verbose_name = _("Conversations")
+
+    def ready(self):
+        from . import bulk  # noqa: F401 - registers the list's bulk actions

@@ -389,6 +389,23 @@ def assignments_auto(*, actor, call) -> AssignmentRun:
     return run
 
 
+def assignments_for_application(*, actor, application) -> AssignmentRun:
+    """Give one eligible application its number of reviewers, as the automatic run does for the whole call (a bulk
+    action on a list). Refused when the panel cannot staff it fully."""
+    with transaction.atomic():
+        panel = _locked_panel(application.call)
+        application = _locked_application(application)
+        _require_eligible(application)
+        run = _assign(actor=actor, panel=panel, applications=[application])
+        if run.shortfalls:
+            raise DomainError(
+                _("Not enough panel members free of conflict to review %(ref)s.") % {"ref": application.reference},
+                code="shortfall",
+            )
+        audit_record(actor=actor, verb="assignment.auto", target=application, data={"assigned": run.assigned})
+    return run
+
+
 def assignment_add(*, actor, application, reviewer) -> Assignment:
     """An officer assigns a reviewer by hand. The hard rules still hold: a panel member with the reviewer role, no
     declared conflict, not kept away by country, and not someone who declined this application before."""
