@@ -5,6 +5,7 @@ from . import views as views
 
 urlpatterns = [
     path("due-diligence/", views.overview, name="diligence_overview"),
+    path("due-diligence/export/", views.overview_export, name="diligence_overview_export"),
     path("organisations/<id:pk>/due-diligence/", views.checklist, name="diligence_checklist"),
     path(
         "organisations/<id:pk>/due-diligence/documents/<slug:kind>/upload/", views.upload, name="diligence_upload"

@@ -4,22 +4,21 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
-from django_countries import countries
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.uploads import serve_upload
+from lists.export import FORMATS, export_response
+from lists.listing import apply_state, list_page, state_for
 
 from .. import roles as R
 from ..access import can_on, is_programme_staff, organisation_for, require_role
 from .forms import (
-    DiligenceFilterForm,
     DocumentReviewForm,
     DocumentUploadForm,
     FlagRaiseForm,
@@ -29,7 +28,6 @@ from .forms import (
 from .services import (
     OFFICER_ROLES,
     can_upload_documents,
-    diligence_overview,
     diligence_status,
     diligence_summaries,
     document_review,
@@ -42,7 +40,8 @@ from .services import (
     organisation_verify,
     screen_organisation,
 )
-from ..models import DocumentKind, DocumentStatus, Organisation
+from ..models import DocumentKind, DocumentStatus
+from .organisation_list import organisation_list_spec, organisation_rows
 
 
 def _organisation(request, pk):
@@ -239,35 +238,35 @@ def screen(request, pk):
     return redirect(_checklist_url(organisation, "screening"))
 
 
-PAGE_SIZE = 50
+def _overview_spec(request):
+    """The list's spec (programme staff only) and the latest sanctions list import its screening states rest on."""
+    require_role(request.user, *R.STAFF_ROLES)
+    last_import_at = last_sanctions_import()
+    return organisation_list_spec(last_import_at=last_import_at), last_import_at
 
 
+@require_GET
 @login_required
 def overview(request):
     """Programme staff's list of organisations with their due-diligence progress."""
-    require_role(request.user, *R.STAFF_ROLES)
-    present = Organisation.objects.order_by().values_list("country", flat=True).distinct()
-    choices = sorted(((code, countries.name(code)) for code in present), key=lambda choice: str(choice[1]))
-    filters = DiligenceFilterForm(request.GET or None, countries=choices)
-    filters.is_valid()  # a value that is not a choice is left out of cleaned_data, and so ignored
-    data = getattr(filters, "cleaned_data", {})
-    verification = data.get("verification")
-    organisations = diligence_overview(
-        verified={filters.VERIFIED: True, filters.UNVERIFIED: False}.get(verification),
-        with_open_flags=data.get("flags") == filters.OPEN,
-        country=data.get("country") or None,
-    )
-    page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    spec, last_import_at = _overview_spec(request)
+    listing = list_page(spec, request, organisation_rows())
     return render(
         request,
         "accounts/diligence/overview.html",
         {
-            "filters": filters,
-            "page": page,
-            "lines": diligence_summaries(page, last_import_at=last_sanctions_import()),
-            "query": query.urlencode(),
+            "listing": listing,
+            "lines": diligence_summaries(listing.rows, last_import_at=last_import_at),
+            "export_url": reverse("diligence_overview_export"),
             "document_count": len(DocumentKind.values),
         },
     )
+
+
+@require_GET
+@login_required
+def overview_export(request):
+    spec, _last_import_at = _overview_spec(request)
+    state, _choices = state_for(spec, request.GET)
+    fmt = request.GET.get("format", "csv")
+    return export_response(spec, apply_state(state, organisation_rows()), fmt if fmt in FORMATS else "csv", "due-diligence")
