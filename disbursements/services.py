@@ -169,6 +169,7 @@ def expenditure_accept(*, actor, grant: Grant, period_number: int, is_final: boo
                 )
         except IntegrityError as exc:
             raise PaymentError(_("Expenditure for this reporting period is already approved."), code="already_approved") from exc
+        ledger.figures_changed(programme_id=grant.call.programme_id)  # the advances and their ageing read it
         audit_record(
             actor=actor, verb="expenditure.accept", target=grant, amount=amount, currency=EUR,
             data={"period": period_number, "final": is_final, "source": source},

@@ -10,13 +10,14 @@ nothing. The invariants (DESIGN.md):
     disbursed to a grant          <= committed to that grant
 
 Amounts are EUR with at most two decimal places: an amount with fractions of a cent is refused, not rounded.
-The envelope itself changes only through `envelope_resize`, under the same lock.
+The envelope itself changes only through `envelope_resize`, under the same lock. Every operation also moves
+the envelope's `ledger_version` (`figures_changed`), which keys the cached figures (grants.selectors).
 """
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -72,7 +73,14 @@ def _lock_envelope(programme_id) -> Envelope:
         raise LedgerError(_("This programme has no envelope yet."), code="no_envelope") from None
 
 
+def figures_changed(*, programme_id) -> None:
+    """Move the programme's ledger version, inside the writing transaction, so its cached figures are computed
+    afresh. Every ledger operation calls it; so does any other service whose writes the figures read."""
+    Envelope.objects.filter(programme_id=programme_id).update(ledger_version=F("ledger_version") + 1)
+
+
 def _append(*, actor, envelope, kind, call, amount, grant=None, memo="", reverses=None):
+    figures_changed(programme_id=envelope.programme_id)
     return LedgerEntry.objects.create(
         envelope=envelope,
         kind=kind,
@@ -250,6 +258,7 @@ def envelope_resize(*, actor, envelope: Envelope, amount, memo) -> Envelope:
         before = envelope.amount.amount
         envelope.amount = Money(amount, EUR)
         envelope.save(update_fields=["amount", "amount_currency"])
+        figures_changed(programme_id=envelope.programme_id)
         audit_record(
             actor=actor, verb="ledger.resize_envelope", target=envelope, amount=amount - before,
             amount_before=before, amount_after=amount, currency=EUR, data={"memo": memo.strip()},

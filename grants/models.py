@@ -1,3 +1,4 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -136,11 +137,19 @@ class Programme(models.Model):
         return self.short_name or self.name
 
 
+def new_ledger_version():
+    return secrets.randbits(48)
+
+
 class Envelope(models.Model):
     """The programme's total funds. Its balances are never stored: they are sums over LedgerEntry rows."""
 
     programme = models.OneToOneField(Programme, on_delete=models.PROTECT, related_name="envelope")
     amount = MoneyField(_("envelope"), **MONEY)
+    # Moves with every write the envelope's figures depend on (grants.ledger.figures_changed), so cached figures
+    # are keyed by it. It starts at a random number: a key never meets figures cached for an earlier envelope
+    # that had the same id (a database restored or rolled back, tests).
+    ledger_version = models.PositiveBigIntegerField(default=new_ledger_version, editable=False)
 
     class Meta:
         verbose_name = _("envelope")

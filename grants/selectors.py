@@ -1,5 +1,5 @@
 """Reads of programmes, calls and the envelope position, at a fixed number of queries."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from accounts.access import is_programme_staff
 from core.money import ZERO, round_money
 
 from .ledger import balances
-from .models import Call, CallDocument, CallStatus, CallText, Country, LedgerKind, Objective, Programme
+from .models import Call, CallDocument, CallStatus, CallText, Country, Envelope, LedgerKind, Objective, Programme
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,43 @@ def _call_sum(kind):
     return Coalesce(Sum("ledger_entries__amount", filter=Q(ledger_entries__kind=kind)), ZERO)
 
 
+# Cached figures are keyed by the envelope's ledger version, which every write they read moves in its transaction
+# (grants.ledger.figures_changed). The timeout bounds how long a renamed call, grant or organisation may show its
+# old name, as those edits do not move the version.
+FIGURES_TIMEOUT = 15 * 60
+
+
+def figures_key(kind: str, programme: Programme, *parts) -> str | None:
+    """The cache key of a programme's figures of `kind` at its current ledger version (one query), or None when
+    the programme has no envelope."""
+    version = Envelope.objects.filter(programme_id=programme.pk).values_list("ledger_version", flat=True).first()
+    if version is None:
+        return None
+    return ":".join(str(part) for part in ("figures", kind, programme.pk, version, *parts))
+
+
+def cached_figures(key: str | None, compute):
+    """The figures under `key`, computed from the rows and stored on a miss. The key is read before computing, so
+    figures stored under a version include at least every write up to it."""
+    if key is None:
+        return compute()
+    figures = cache.get(key)
+    if figures is None:
+        figures = compute()
+        cache.set(key, figures, FIGURES_TIMEOUT)
+    return figures
+
+
 def envelope_position(programme: Programme) -> EnvelopePosition:
-    """The envelope overall and per call, in three queries whatever the number of calls and entries."""
-    envelope = programme.envelope
+    """The envelope overall and per call, from the cache (one query) or from the rows."""
+    position = cached_figures(figures_key("position", programme), lambda: envelope_position_from_rows(programme))
+    return replace(position, programme=programme)
+
+
+def envelope_position_from_rows(programme: Programme) -> EnvelopePosition:
+    """The envelope overall and per call from the ledger rows, in three queries whatever the number of calls and
+    entries. The envelope row is read afresh: the programme may have been read before a resize."""
+    envelope = Envelope.objects.get(programme_id=programme.pk)
     totals = balances(envelope=envelope)
     calls = (
         Call.objects.filter(programme=programme)

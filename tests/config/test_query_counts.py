@@ -31,7 +31,7 @@ def test_envelope_page_queries_do_not_grow_with_calls(client, officer, programme
     add_calls(20)
     many = _queries(client, "/envelope/")
     assert few == many
-    assert many <= 8
+    assert many <= 10  # after a write: the ledger version, then the figures from the rows (envelope read afresh)
 
 
 def test_audit_log_queries_do_not_grow_with_events(client, officer, call):
