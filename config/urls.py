@@ -13,6 +13,7 @@ urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page says; send them to the icon, not a 404 page.
     path("favicon.ico", favicon),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export/", views.audit_log_export, name="audit_log_export"),
     path("outbox/", outbox_views.outbox, name="outbox"),
     path("outbox/<id:pk>/retry/", outbox_views.outbox_message_retry, name="outbox_message_retry"),
     path("outbox/retry-failed/", outbox_views.outbox_retry_all, name="outbox_retry_all"),

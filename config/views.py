@@ -2,18 +2,20 @@
 per role) and the staff audit log."""
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
 
 from accounts import roles as R
 from accounts.access import has_role, organisations_for, require_role
 from applications.selectors import applications_of_member
-from audit.selectors import audit_events
+from audit.log_list import AUDIT_LIST, COUNT_LIMIT, audit_rows
 from grants.selectors import envelope_position, open_calls, programmes_with_envelope
 from inbox.selectors import inbox_for, is_member
 from inbox.services import visit_record
+from lists.export import FORMATS, export_response
+from lists.listing import apply_state, list_page, state_for
 
 
 def home(request):
@@ -35,10 +37,20 @@ def home(request):
     return render(request, "home.html", context)
 
 
+@require_GET
 @login_required
 def audit_log(request):
     require_role(request.user, *R.STAFF_ROLES)
-    verb = request.GET.get("verb", "").strip()
-    events = audit_events(verb_prefix=verb or None)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/log.html", {"page": page, "verb": verb, "query": urlencode({"verb": verb}) if verb else ""})
+    listing = list_page(AUDIT_LIST, request, audit_rows())
+    return render(request, "audit/log.html", {
+        "listing": listing, "export_url": reverse("audit_log_export"), "count_limit": COUNT_LIMIT,
+    })
+
+
+@require_GET
+@login_required
+def audit_log_export(request):
+    require_role(request.user, *R.STAFF_ROLES)
+    state, _choices = state_for(AUDIT_LIST, request.GET)
+    fmt = request.GET.get("format", "csv")
+    return export_response(AUDIT_LIST, apply_state(state, audit_rows()), fmt if fmt in FORMATS else "csv", "audit-log")

@@ -172,6 +172,7 @@ DOWNLOADS = (
     Page("open_data_360giving_json", DONOR, {"code": "GLOACT"}),
     Page("open_data_360giving_csv", DONOR, {"code": "GLOACT"}),
     Page("diligence_overview_export", OFFICER, query="format=xlsx"),
+    Page("audit_log_export", OFFICER, query="format=csv&period=week"),
 )
 
 _POST = "an action: POST only, answers with a redirect"
