@@ -1,6 +1,7 @@
 """The officer's list of a call's applications: its columns, filters and search (lists.listing), and the bulk
 actions on its matches (lists.bulk)."""
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles as R
@@ -73,20 +74,24 @@ def reference_of(application):
     return application.reference
 
 
+def screening_url(application):
+    return reverse("screening_detail", args=[application.pk])
+
+
 register(BulkAction(
     name="screening.eligible", list_name=LIST_NAME, label=_("Screen as eligible"), objects=applications_by_id,
     run=lambda *, actor, obj, params: screening_record_outcome(actor=actor, application=obj, eligible=True),
-    describe=reference_of, allowed=may_act_on_applications,
+    describe=reference_of, url=screening_url, allowed=may_act_on_applications,
 ))
 register(BulkAction(
     name="screening.ineligible", list_name=LIST_NAME, label=_("Screen as not eligible"), objects=applications_by_id,
     run=lambda *, actor, obj, params: screening_record_outcome(
         actor=actor, application=obj, eligible=False, failed_check=params.get("failed_check", ""), reason=params.get("reason", ""),
     ),
-    describe=reference_of, allowed=may_act_on_applications,
+    describe=reference_of, url=screening_url, allowed=may_act_on_applications,
 ))
 register(BulkAction(
     name="screening.assign", list_name=LIST_NAME, label=_("Assign to the panel's reviewers"), objects=applications_by_id,
     run=lambda *, actor, obj, params: assignments_for_application(actor=actor, application=obj),
-    describe=reference_of, allowed=may_act_on_applications,
+    describe=reference_of, url=screening_url, allowed=may_act_on_applications,
 ))

@@ -29,6 +29,7 @@ class BulkAction:
     objects: Callable[[list], Any]  # ids -> queryset of those objects, ready for `run`
     run: Callable[..., None]  # run(actor=, obj=, params=) through the single action's service
     describe: Callable[[Any], str] = str  # how a refused object is named in the summary
+    url: Callable[[Any], str] = lambda obj: ""  # where a refused object is dealt with one by one
     allowed: Callable[[Any], bool] = lambda user: True  # may this person run it
 
 
@@ -61,7 +62,7 @@ def bulk_job_run(pk) -> None:
                 try:
                     action.run(actor=job.actor, obj=obj, params=job.params)
                 except DomainError as exc:
-                    refused.append({"label": action.describe(obj), "message": str(exc.message)})
+                    refused.append({"label": action.describe(obj), "message": str(exc.message), "url": action.url(obj)})
                 else:
                     done += 1
             BulkJob.objects.filter(pk=pk).update(done=done, refused=refused)

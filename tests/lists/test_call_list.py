@@ -148,7 +148,10 @@ def test_bulk_eligible_on_all_matches_reports_the_late_one(client, officer, call
     job = BulkJob.objects.get()
     assert response.status_code == 302 and response.url == f"/lists/jobs/{job.pk}/"
     assert job.status == "finished" and job.done == 2 and job.total == 3
-    assert job.refused == [{"label": apps[1].reference, "message": f"{apps[1].reference} came in after the deadline: screen it on its own page."}]
+    assert job.refused == [{
+        "label": apps[1].reference, "message": f"{apps[1].reference} came in after the deadline: screen it on its own page.",
+        "url": f"/screening/applications/{apps[1].pk}/",
+    }]
     statuses = dict(Application.objects.values_list("pk", "status"))
     assert statuses[apps[0].pk] == statuses[apps[2].pk] == ApplicationStatus.ELIGIBLE
     assert statuses[apps[1].pk] == ApplicationStatus.SUBMITTED
