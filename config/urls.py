@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export/", views.audit_log_export, name="audit_log_export"),
     path("outbox/", outbox_views.outbox, name="outbox"),
+    path("outbox/export/", outbox_views.outbox_export, name="outbox_export"),
     path("outbox/<id:pk>/retry/", outbox_views.outbox_message_retry, name="outbox_message_retry"),
     path("outbox/retry-failed/", outbox_views.outbox_retry_all, name="outbox_retry_all"),
     path("", include("notifications.urls")),

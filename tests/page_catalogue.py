@@ -173,6 +173,7 @@ DOWNLOADS = (
     Page("open_data_360giving_csv", DONOR, {"code": "GLOACT"}),
     Page("diligence_overview_export", OFFICER, query="format=xlsx"),
     Page("audit_log_export", OFFICER, query="format=csv&period=week"),
+    Page("outbox_export", ADMIN, query="format=csv"),
 )
 
 _POST = "an action: POST only, answers with a redirect"

@@ -128,4 +128,34 @@ def test_page_queries_do_not_grow_with_messages(client, administrator):
         (failed if i % 2 else sent)(subject=f"Message {i}")
     many = _queries(client, reverse("outbox"))
     assert few == many
-    assert many <= 8
+    assert many <= 15
+
+
+def test_search_combines_with_the_status(client, administrator, mailbag):
+    failed(subject="Another failure")
+    client.force_login(administrator)
+
+    def subjects(query):
+        return [m.subject for m, _state, _label in client.get(reverse("outbox"), query).context["rows"]]
+
+    assert subjects({"q": "ANOTHER"}) == ["Another failure"]
+    assert len(subjects({"q": "ana@example"})) == 4
+    assert subjects({"q": "one", "status": "failed"}) == ["Failed one"]
+    assert subjects({"sort": "subject"}) == ["Another failure", "Failed one", "Queued one", "Sent one"]
+
+
+def test_export_follows_the_view_without_bodies(client, officer, mailbag):
+    client.force_login(officer)
+    response = client.get(reverse("outbox_export"), {"status": "failed", "format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 2 and "Failed one" in lines[1] and "Failed" in lines[1]
+    assert "SECRET-BODY" not in "".join(lines)
+    xlsx = client.get(reverse("outbox_export"), {"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.parametrize("role", ["finance", "donor", "reviewer", "cso_user"])
+def test_export_refused_to_other_roles(client, request, role, mailbag):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(reverse("outbox_export")).status_code == 403
