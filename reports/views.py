@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
@@ -18,10 +19,13 @@ from core.uploads import serve_upload
 from grants.access import can_report_for, grant_for
 from grants.budget import summarise
 from grants.models import BudgetHeading, Grant
+from lists.export import FORMATS, export_response
+from lists.listing import apply_state, list_page, state_for
 
 from . import selectors, services
 from .forms import AttachmentForm, ExpenditureForm, IndicatorFormSet, ReportForm, ReviewForm
 from .models import ReportAttachment, ReportStatus
+from .report_list import REPORT_LIST, submitted_reports
 
 GRANTEE_ROLES = (R.APPLICANT, *R.ENVELOPE_READERS)
 
@@ -211,12 +215,27 @@ def report_attachment(request, pk, attachment_pk):
     return serve_upload(attachment.file, filename=attachment.original_name, kind=attachment.kind)
 
 
+@require_GET
 @login_required
 def report_queue(request):
-    """Reports waiting for review, then periods overdue without a submitted report."""
+    """Submitted reports as a list (by default oldest submission first), then periods overdue without a submitted
+    report."""
     require_role(request.user, *R.ENVELOPE_READERS)
-    waiting, overdue = selectors.review_queue(timezone.localdate())
-    return render(request, "reports/queue.html", {"waiting": waiting, "overdue": overdue, "can_review": has_role(request.user, *services.REVIEWER_ROLES)})
+    listing = list_page(REPORT_LIST, request, submitted_reports())
+    _waiting, overdue = selectors.review_queue(timezone.localdate())
+    return render(request, "reports/queue.html", {
+        "listing": listing, "overdue": overdue, "export_url": reverse("report_queue_export"),
+        "waiting": ReportStatus.SUBMITTED,
+    })
+
+
+@require_GET
+@login_required
+def report_queue_export(request):
+    require_role(request.user, *R.ENVELOPE_READERS)
+    state, _choices = state_for(REPORT_LIST, request.GET)
+    fmt = request.GET.get("format", "csv")
+    return export_response(REPORT_LIST, apply_state(state, submitted_reports()), fmt if fmt in FORMATS else "csv", "reports")
 
 
 @login_required

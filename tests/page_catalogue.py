@@ -174,6 +174,7 @@ DOWNLOADS = (
     Page("diligence_overview_export", OFFICER, query="format=xlsx"),
     Page("audit_log_export", OFFICER, query="format=csv&period=week"),
     Page("outbox_export", ADMIN, query="format=csv"),
+    Page("report_queue_export", OFFICER, query="format=xlsx"),
 )
 
 _POST = "an action: POST only, answers with a redirect"
