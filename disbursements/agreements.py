@@ -189,6 +189,7 @@ def agreement_update(*, actor, grant, data: dict, lines: list[dict]) -> Grant:
         _check_choices(grant)
         _check_caps(grant, new_lines)
         grant.save(update_fields=list(UPDATE_FIELDS))
+        ledger.figures_changed(programme_id=grant.call.programme_id)  # country, objective and title are on the dashboard
         _replace_lines(grant, new_lines)
         changed = sorted(name for name in UPDATE_FIELDS if getattr(grant, name) != before[name])
         audit_record(actor=actor, verb="agreement.update", target=grant, data={"fields": changed, "budget_lines": len(new_lines)})
@@ -223,6 +224,7 @@ def agreement_sign(*, actor, grant, signed_on, grantee_signatory) -> Grant:
         grant.grantee_signatory = grantee_signatory
         grant.version = 1
         grant.save(update_fields=["status", "status_changed_at", "signed_on", "signed_by", "grantee_signatory", "version"])
+        ledger.figures_changed(programme_id=grant.call.programme_id)
         tranches_write(grant)
         _store_version(actor=actor, grant=grant, kind=AgreementVersionKind.SIGNATURE)
         audit_record(
@@ -375,6 +377,7 @@ def agreement_set_status(*, actor, grant, status, reason="") -> Grant:
         grant.status_reason = reason
         grant.status_changed_at = timezone.now()
         grant.save(update_fields=["status", "status_reason", "status_changed_at"])
+        ledger.figures_changed(programme_id=grant.call.programme_id)
         audit_record(
             actor=actor, verb=f"agreement.{status.value}", target=grant, amount=-released if released else None,
             currency=EUR if released else "", data={"from": current.value, "reason": reason, "released": str(released)},

@@ -9,6 +9,7 @@ from core.errors import DomainError
 from core.money import EUR, exact_cents, MoneyValueError
 from core.uploads import safe_download_name, validate_upload
 
+from .ledger import figures_changed
 from .models import CALL_TRANSITIONS, Call, CallDocument, CallStatus, CallText, Envelope, Programme
 
 
@@ -50,6 +51,7 @@ def call_set_status(*, actor, call: Call, status) -> Call:
             )
         call.status = status
         call.save(update_fields=["status"])
+        figures_changed(programme_id=call.programme_id)
         audit_record(actor=actor, verb=f"call.{status.value}", target=call, data={"from": current.value, "to": status.value})
     return call
 
@@ -93,6 +95,7 @@ def call_create(*, actor, programme, reference, title, opens_at, closes_at, min_
         )
         call.objectives.set(objectives)
         call.countries.set(countries)
+        figures_changed(programme_id=programme.pk)
         audit_record(actor=actor, verb="call.create", target=call)
     return call
 

@@ -132,3 +132,15 @@ def test_check_figures_finds_a_tampered_entry(programme, grant, finance):
     assert f"{programme.code} position: the cache differs" in text
     assert "-('committed', '1.00')" in text and "+('committed', '100000.00')" in text
     assert "29999.99" in text and "30000.00" in text
+
+
+def test_what_the_dashboard_names_moves_the_version_too(programme, grant, officer):
+    """A grant's status, its country or title, and a call's status show on the dashboard: their services move it."""
+    from disbursements.agreements import agreement_set_status
+    from grants.models import AgreementStatus
+    from grants.services import call_set_status
+
+    before = _version(programme)
+    agreement_set_status(actor=officer, grant=grant, status=AgreementStatus.IN_IMPLEMENTATION, reason="")
+    call_set_status(actor=officer, call=grant.call, status="closed")
+    assert _version(programme) == before + 2
