@@ -122,6 +122,8 @@ PAGES = (
     Page("call_grid_criterion_edit", OFFICER, {"pk": Ref("c01.pk"), "criterion_pk": Ref("criterion.pk")}),
     Page("screening_calls", OFFICER),
     Page("screening_list", OFFICER, {"call_pk": Ref("c01.pk")}),
+    Page("screening_list", OFFICER, {"call_pk": Ref("c02.pk")}, query="q=e&sort=-requested&per_page=25"),
+    Page("bulk_job", OFFICER, {"pk": Ref("bulk_job.pk")}),
     Page("screening_detail", OFFICER, {"pk": Ref("submitted.pk")}),
     Page("call_questions", OFFICER, {"call_pk": Ref("c01.pk")}),
     Page("application_messages", OFFICER, {"pk": Ref("submitted.pk")}),
@@ -161,6 +163,7 @@ DOWNLOADS = (
     Page("diligence_download", OFFICER, {"pk": Ref("cae.pk"), "document_pk": Ref("diligence_document.pk")}),
     Page("application_pdf", CSO2, {"pk": Ref("submitted.pk")}),
     Page("ranking_csv", OFFICER, {"call_pk": Ref("c02.pk")}),
+    Page("screening_export", OFFICER, {"call_pk": Ref("c02.pk")}, query="format=xlsx&sort=applicant"),
     Page("committee_report", OFFICER, {"call_pk": Ref("c02.pk")}),
     Page("decision_letter", OFFICER, {"pk": Ref("cae_application.pk")}),
     Page("agreement_pdf", OFFICER, GRANT),
@@ -200,6 +203,9 @@ NOT_PAGES = {
     "call_grid_section_delete": _POST,
     "call_grid_criterion_delete": _POST,
     "award_decide": _POST,
+    "screening_bulk": _POST,
+    "saved_view_save": _POST,
+    "saved_view_delete": _POST,
     "score_moderate": _POST,
     "fx_rates_import": _POST,
     "api_token_revoke": _POST,
@@ -261,6 +267,7 @@ def demo_objects():
     from disbursements.models import Payment
     from disbursements.schedule import facts_for, schedule_status
     from grants.models import Call, Criterion, Grant
+    from lists.models import BulkJob
     from reports.models import Report, ReportStatus
     from reports.services import report_open
 
@@ -273,6 +280,15 @@ def demo_objects():
     criterion = Criterion.objects.filter(section__grid__call=c01).select_related("section__grid").first()
     reviewer_assignments = Assignment.objects.filter(reviewer=users[REVIEWER], status=AssignmentStatus.ACTIVE)
     cae_application = Application.objects.get(call=c02, organisation=cae)
+    # A bulk screening of C02 that went through but for one application, as its summary page shows it.
+    c02_ids = list(Application.objects.filter(call=c02, submitted_at__isnull=False).order_by("sequence").values_list("pk", flat=True))
+    bulk_job = BulkJob.objects.create(
+        actor=officer, list_name="screening", scope=str(c02.pk), ids=c02_ids, action="screening.eligible",
+        status=BulkJob.Status.FINISHED, total=len(c02_ids), done=len(c02_ids) - 1,
+        refused=[{"label": cae_application.reference, "url": reverse("screening_detail", args=[cae_application.pk]),
+                  "message": "An application under review cannot become eligible."}],
+        back_url=reverse("screening_list", args=[c02.pk]),
+    )
     with mock.patch("accounts.services.new_invitation_token", return_value=INVITATION_TOKEN):
         invitation_create(actor=users[CSO1], organisation=sjn, email="new.colleague@example.org",
                           role=MemberRole.EDITOR, base_url="http://testserver")
@@ -284,6 +300,7 @@ def demo_objects():
         draft=application_start(actor=users[CSO1], call=c01, organisation=sjn),
         submitted=Application.objects.get(call=c01, organisation__acronym="AMA"),
         cae_application=cae_application,
+        bulk_job=bulk_job,
         report=report_open(actor=users[CSO8], grant=grant, period_number=1),
         final_report=Report.objects.filter(status=ReportStatus.APPROVED).first(),
         undeclared=reviewer_assignments.filter(review__isnull=True).get(),
