@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from accounts import roles as R
 from accounts.access import has_role, organisations_for, require_role
 from applications.selectors import applications_of_member
-from audit.log_list import AUDIT_LIST, COUNT_LIMIT, audit_rows
+from .audit_list import AUDIT_LIST, COUNT_LIMIT, audit_rows
 from grants.selectors import envelope_position, open_calls, programmes_with_envelope
 from inbox.selectors import inbox_for, is_member
 from inbox.services import visit_record

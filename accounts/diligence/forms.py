@@ -41,17 +41,3 @@ class FlagResolveForm(forms.Form):
 
 class UnverifyForm(forms.Form):
     reason = _note(_("Why is the verification withdrawn?"))
-
-
-class DiligenceFilterForm(forms.Form):
-    VERIFIED, UNVERIFIED, OPEN = "verified", "unverified", "open"
-    verification = forms.ChoiceField(
-        label=_("Verification"), required=False,
-        choices=[("", _("Any")), (UNVERIFIED, _("Not verified")), (VERIFIED, _("Verified"))],
-    )
-    flags = forms.ChoiceField(label=_("Flags"), required=False, choices=[("", _("Any")), (OPEN, _("With open flags"))])
-    country = forms.ChoiceField(label=_("Country"), required=False)
-
-    def __init__(self, *args, countries, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("All countries")), *countries]

@@ -295,7 +295,7 @@ class DiligenceSummary:
         return not self.blocking_reasons
 
 
-def diligence_overview(*, verified=None, with_open_flags=False, country=None):
+def diligence_overview():
     """Organisations with their checklist progress, as a queryset whose rows `diligence_summaries` turns into lines."""
     matches = Flag.objects.filter(sanctions_entry__isnull=False)
     latest = _latest_first(DueDiligenceDocument.objects.filter(organisation=OuterRef("pk")))
@@ -308,12 +308,6 @@ def diligence_overview(*, verified=None, with_open_flags=False, country=None):
             Flag.objects.filter(level=FlagLevel.RED, status__in=BLOCKING_FLAG_STATUSES, sanctions_entry__isnull=True)
         ),
     ).order_by("legal_name", "pk")
-    if verified is not None:
-        queryset = queryset.filter(verified_at__isnull=not verified)
-    if with_open_flags:
-        queryset = queryset.filter(open_flags__gt=0)
-    if country:
-        queryset = queryset.filter(country=country)
     return queryset
 
 

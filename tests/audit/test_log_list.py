@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from accounts import roles as R
-from audit import log_list
+from config import audit_list as log_list
 from audit.services import audit_record
 
 from ..conftest import make_user

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lists.listing import Column, Filter, ListSpec
 
-from .models import AuditEvent, AuditEventQuerySet
+from audit.models import AuditEvent, AuditEventQuerySet
 
 LIST_NAME = "audit"
 COUNT_LIMIT = 10_000
