@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.db.models.expressions import RawSQL
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -303,6 +304,74 @@ def _settle(state, grant, active):
         return
     if state.status == PAYABLE and state.due == 0:
         state.status = PAID if state.paid else CLOSED
+
+
+# The same rules as one query, so a list can find the grants with something payable without computing every
+# schedule in Python. It follows `schedule_status` step by step: each tranche's net payment, what earlier tranches
+# paid (`paid_before`) and the previous one (`last`); the expenditure facts; `due` as computed there (superseded,
+# waiting for its report, in full, or reduced by the unspent amount; the balance from the accepted expenditure); a
+# further tranche is blocked while the previous one has paid less than its due. Amounts are exact cents, so "more
+# than" is tested with half a cent of slack: SQLite sums decimals as floating-point numbers. Written for both
+# databases (window functions, no GREATEST or boolean literals).
+PAYABLE_GRANTS_SQL = """
+WITH paid AS (
+    SELECT t.id, t.grant_id, t.number, t.kind, t.planned_amount AS planned, t.after_period,
+           COALESCE((SELECT SUM(p.amount) FROM disbursements_payment p
+                     WHERE p.tranche_id = t.id AND p.reversal_entry_id IS NULL), 0) AS paid
+    FROM disbursements_tranche t JOIN grants_grant g ON g.id = t.grant_id
+    WHERE g.status IN (%s, %s, %s)
+), running AS (
+    SELECT paid.*,
+           COALESCE(SUM(paid) OVER (PARTITION BY grant_id ORDER BY number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS paid_before,
+           COALESCE(LAG(paid) OVER (PARTITION BY grant_id ORDER BY number), 0) AS last
+    FROM paid
+), facts AS (
+    SELECT r.*, g.amount AS grant_amount, pr.expenditure_threshold_percent AS threshold,
+           COALESCE(ex.spent, 0) AS spent, COALESCE(ex.has_final, 0) AS has_final,
+           COALESCE((SELECT SUM(e.amount) FROM disbursements_approvedexpenditure e
+                     WHERE e.grant_id = r.grant_id AND NOT e.is_final AND e.period_number <= r.after_period), 0) AS spent_then,
+           CASE WHEN EXISTS (SELECT 1 FROM disbursements_approvedexpenditure e WHERE e.grant_id = r.grant_id
+                             AND NOT e.is_final AND e.period_number = r.after_period) THEN 1 ELSE 0 END AS approved
+    FROM running r
+    JOIN grants_grant g ON g.id = r.grant_id JOIN grants_call c ON c.id = g.call_id JOIN grants_programme pr ON pr.id = c.programme_id
+    LEFT JOIN (SELECT grant_id, SUM(amount) AS spent, MAX(CASE WHEN is_final THEN 1 ELSE 0 END) AS has_final
+               FROM disbursements_approvedexpenditure GROUP BY grant_id) ex ON ex.grant_id = r.grant_id
+), reduced AS (
+    SELECT facts.*,
+           CASE WHEN paid_before - spent_then > 0 THEN planned - (paid_before - spent_then) ELSE planned END AS after_unspent,
+           CASE WHEN spent < grant_amount THEN spent ELSE grant_amount END - paid_before AS accepted_left
+    FROM facts
+), due AS (
+    SELECT reduced.*, CASE
+        WHEN kind = 'further' THEN CASE
+            WHEN has_final = 1 AND paid < 0.005 THEN 0
+            WHEN approved = 0 THEN planned
+            WHEN spent_then >= ROUND(paid_before - last + last * threshold / 100, 2) - 0.005 THEN planned
+            WHEN after_unspent > 0 THEN after_unspent
+            ELSE 0 END
+        WHEN kind = 'balance' THEN CASE
+            WHEN has_final = 0 THEN planned
+            WHEN accepted_left > 0 THEN accepted_left
+            ELSE 0 END
+        ELSE planned END AS due
+    FROM reduced
+), previous AS (
+    SELECT due.*, LAG(due) OVER (PARTITION BY grant_id ORDER BY number) AS previous_due FROM due
+)
+SELECT grant_id FROM previous
+WHERE due - paid >= 0.005 AND (
+    kind = 'prefinancing'
+    OR (kind = 'balance' AND has_final = 1)
+    OR (kind = 'further' AND approved = 1 AND (previous_due IS NULL OR last >= previous_due - 0.005))
+)
+"""
+
+
+def payable_grant_ids() -> RawSQL:
+    """The ids of the grants with a tranche payable now (a positive `payable` in `schedule_status`), for
+    `filter(pk__in=...)`: what a list filters on, so that schedules are computed only for the rows shown."""
+    return RawSQL(PAYABLE_GRANTS_SQL, sorted(status.value for status in PAYABLE_STATUSES))
 
 
 def payable_total(states) -> Decimal:

@@ -178,6 +178,8 @@ DOWNLOADS = (
     Page("audit_log_export", OFFICER, query="format=csv&period=week"),
     Page("outbox_export", ADMIN, query="format=csv"),
     Page("report_queue_export", OFFICER, query="format=xlsx"),
+    Page("grant_list_export", FINANCE, query="format=xlsx&sort=-paid"),
+    Page("payment_queue_export", FINANCE, query="format=csv&payability=payable"),
 )
 
 _POST = "an action: POST only, answers with a redirect"

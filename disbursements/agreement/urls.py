@@ -4,6 +4,7 @@ from . import views as views
 
 urlpatterns = [
     path("grants/", views.grant_list, name="grant_list"),
+    path("grants/export/", views.grant_list_export, name="grant_list_export"),
     path("grants/<str:reference>/", views.grant_detail, name="grant_detail"),
     path("grants/<str:reference>/edit/", views.grant_edit, name="grant_edit"),
     path("grants/<str:reference>/sign/", views.grant_sign, name="grant_sign"),

@@ -4,39 +4,34 @@ Who: programme officers and administrators act; finance officers and donor obser
 grantee read their own grants (on the portal, where grant_detail sends them). Another organisation's grant is a
 404, like a missing one.
 """
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
-from core.converters import as_id
 from core.documents import document_language, pdf_response
 from core.errors import DomainError
-from core.money import ZERO
-from grants.access import grant_for, grants_for, may_read_grants
+from grants.access import grant_for, may_read_grants
 from grants.budget import summarise
-from grants.models import AgreementStatus, AgreementVersion, Call, Country, Grant, LedgerKind
+from grants.models import AgreementVersion, Grant
+from lists.export import FORMATS, export_response
+from lists.listing import apply_state, list_page, state_for
 
 from .. import agreements
+from .grant_list import GRANT_LIST, grant_rows
 from .forms import AMEND_FORMS, AgreementForm, SignForm, StatusForm, line_formset
 from .pdf import agreement_pdf_bytes
 from ..models import Payment
 from ..schedule import grant_plan, schedule_status
 
 OFFICERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
-PAGE_SIZE = 25
 DETAIL_RELATED = ("call__programme", "organisation", "country", "objective", "signed_by")
 
 
@@ -64,31 +59,23 @@ def _form_error(form, exc: DomainError, formset=None):
         form.add_error(None, exc.message)
 
 
+@require_GET
 @login_required
 def grant_list(request):
     require_role(request.user, *R.ENVELOPE_READERS)
-    grants = (
-        grants_for(request.user)
-        .select_related("call", "organisation", "country")
-        .annotate(paid=Coalesce(Sum("ledger_entries__amount", filter=Q(ledger_entries__kind=LedgerKind.DISBURSEMENT)), ZERO))
-        .order_by("reference")
-    )
-    filters = {key: request.GET.get(key, "").strip() for key in ("call", "status", "country")}
-    if as_id(filters["call"]) is not None:
-        grants = grants.filter(call_id=filters["call"])
-    if filters["status"] in AgreementStatus.values:
-        grants = grants.filter(status=filters["status"])
-    if as_id(filters["country"]) is not None:
-        grants = grants.filter(country_id=filters["country"])
-    page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "disbursements/agreement_list.html", {
-        "page": page,
-        "filters": filters,
-        "query": urlencode({k: v for k, v in filters.items() if v}),
-        "calls": Call.objects.filter(grants__isnull=False).distinct().order_by("programme", "reference"),
-        "statuses": AgreementStatus.choices,
-        "countries": Country.objects.filter(grants__isnull=False).distinct().order_by("name"),
+        "listing": list_page(GRANT_LIST, request, grant_rows(request.user)),
+        "export_url": reverse("grant_list_export"),
     })
+
+
+@require_GET
+@login_required
+def grant_list_export(request):
+    require_role(request.user, *R.ENVELOPE_READERS)
+    state, _choices = state_for(GRANT_LIST, request.GET)
+    fmt = request.GET.get("format", "csv")
+    return export_response(GRANT_LIST, apply_state(state, grant_rows(request.user)), fmt if fmt in FORMATS else "csv", "grants")
 
 
 def _portal_url(reference):

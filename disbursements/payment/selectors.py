@@ -1,10 +1,12 @@
-"""Reads of the finance pages: the payment queue, payments, a grant's position at a payment, the rate table.
+"""Reads of the finance pages: the payment queue (its list: payment_queue.py), payments, a grant's position at a
+payment, the rate table.
 
 Each costs a fixed number of queries however many grants, tranches or payments it shows.
 """
 from dataclasses import dataclass, field
+from itertools import islice
 
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -13,7 +15,7 @@ from grants.access import grants_for
 from grants.models import AgreementStatus, Call
 
 from ..models import ExchangeRate, Payment, Tranche
-from ..schedule import PAYABLE, WAITING, TrancheState, facts_for_many, schedule_status
+from ..schedule import PAYABLE, WAITING, TrancheState, facts_for_many, payable_grant_ids, payable_total, schedule_status
 
 # Agreements whose tranches may still be paid or may become payable (a suspended one resumes).
 QUEUE_STATUSES = (
@@ -32,7 +34,19 @@ class QueueRow:
 @dataclass
 class PaymentQueue:
     payable: list = field(default_factory=list)
-    waiting: list = field(default_factory=list)
+
+
+@dataclass
+class QueueGrant:
+    """A grant of the queue with its tranches payable now and those waiting (with why)."""
+
+    grant: object
+    payable: list
+    waiting: list
+
+    @property
+    def payable_total(self):
+        return payable_total(self.payable)
 
 
 def queue_calls():
@@ -40,24 +54,50 @@ def queue_calls():
     return Call.objects.filter(grants__status__in=QUEUE_STATUSES).distinct().order_by("reference")
 
 
-def payment_queue(user, *, call=None) -> PaymentQueue:
-    """Tranches payable now and tranches waiting, across the grants `user` may read (optionally of one call)."""
-    grants = (
+def queue_grants(user):
+    """The grants in the queue that `user` may read, with what a row shows."""
+    return (
         grants_for(user).filter(status__in=QUEUE_STATUSES)
-        .select_related("call__programme", "organisation").order_by("reference")
+        .select_related("call__programme", "organisation", "country")
     )
-    if call is not None:
-        grants = grants.filter(call=call)
+
+
+def has_payable_tranche():
+    """A condition on grants: some tranche has something payable now."""
+    return Q(pk__in=payable_grant_ids())
+
+
+def with_states(grants) -> list[QueueGrant]:
+    """Each grant with its tranche states (the schedules' facts read in three queries for all of them)."""
     grants = list(grants)
     facts = facts_for_many(grants)
-    queue = PaymentQueue()
+    rows = []
     for grant in grants:
-        for state in schedule_status(grant, facts[grant.pk]):
-            if state.status == PAYABLE and state.payable > 0:
-                queue.payable.append(QueueRow(grant, state))
-            elif state.status == WAITING:
-                queue.waiting.append(QueueRow(grant, state))
-    return queue
+        states = schedule_status(grant, facts[grant.pk])
+        rows.append(QueueGrant(
+            grant, payable=[s for s in states if s.status == PAYABLE and s.payable > 0],
+            waiting=[s for s in states if s.status == WAITING],
+        ))
+    return rows
+
+
+class QueueExport:
+    """Matching grants for lists.export, read in chunks, each chunk with its tranche states."""
+
+    def __init__(self, grants):
+        self.grants = grants
+
+    def iterator(self, chunk_size):
+        grants = self.grants.iterator(chunk_size=chunk_size)
+        while chunk := list(islice(grants, chunk_size)):
+            yield from with_states(chunk)
+
+
+def payment_queue(user) -> PaymentQueue:
+    """The tranches payable now across the grants `user` may read: schedules are computed only for the grants the
+    query finds with something payable."""
+    grants = queue_grants(user).filter(has_payable_tranche()).order_by("reference")
+    return PaymentQueue(payable=[QueueRow(row.grant, state) for row in with_states(grants) for state in row.payable])
 
 
 def _payments():
@@ -66,10 +106,10 @@ def _payments():
     )
 
 
-def latest_payments(user, *, call=None, limit=LATEST_PAYMENTS):
+def latest_payments(user, *, call_id=None, limit=LATEST_PAYMENTS):
     payments = _payments().filter(grant__in=grants_for(user))
-    if call is not None:
-        payments = payments.filter(grant__call=call)
+    if call_id is not None:
+        payments = payments.filter(grant__call_id=call_id)
     return list(payments.order_by("-value_date", "-recorded_at", "-id")[:limit])
 
 

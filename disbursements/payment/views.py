@@ -8,16 +8,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.documents import pdf_response
 from core.errors import DomainError
+from lists.export import FORMATS, export_response
+from lists.listing import apply_state, list_page, state_for
 
 from . import selectors as sel
 from ..fx import fx_rate_set, rates_import
-from .forms import PaymentForm, QueueFilterForm, RateForm, RateImportForm, ReversalForm
+from .forms import PaymentForm, RateForm, RateImportForm, ReversalForm
+from .payment_queue import PAYMENT_QUEUE
 from .pdf import payment_order_pdf
 from ..services import payment_record, payment_reverse
 
@@ -29,17 +32,29 @@ def _refused(form, exc):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+@require_GET
 @login_required
 def payment_queue(request):
     require_role(request.user, *R.ENVELOPE_READERS)
-    form = QueueFilterForm(request.GET or None, calls=sel.queue_calls())
-    call = form.cleaned_data["call"] if form.is_bound and form.is_valid() else None
+    listing = list_page(PAYMENT_QUEUE, request, sel.queue_grants(request.user))
+    call_id = listing.state.values["call"]
     return render(request, "disbursements/payment_queue.html", {
-        "form": form,
-        "queue": sel.payment_queue(request.user, call=call),
-        "payments": sel.latest_payments(request.user, call=call),
+        "listing": listing,
+        "rows": sel.with_states(listing.rows),
+        "export_url": reverse("payment_queue_export"),
+        "payments": sel.latest_payments(request.user, call_id=int(call_id) if call_id else None),
         "can_pay": has_role(request.user, R.FINANCE_OFFICER),
     })
+
+
+@require_GET
+@login_required
+def payment_queue_export(request):
+    require_role(request.user, *R.ENVELOPE_READERS)
+    state, _choices = state_for(PAYMENT_QUEUE, request.GET)
+    fmt = request.GET.get("format", "csv")
+    grants = sel.QueueExport(apply_state(state, sel.queue_grants(request.user)))
+    return export_response(PAYMENT_QUEUE, grants, fmt if fmt in FORMATS else "csv", "payment-queue")
 
 
 @login_required
