@@ -24,11 +24,14 @@ applicable maximum of each section) and one per application (mean of each criter
 normalises and ranks in Decimal on those rows, never on individual scores. The divisions stay in Python: SQLite
 would do them in floating point, and the figures must be the same to the cent on every database.
 """
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
-from django.db.models import Avg, Case, Exists, F, IntegerField, OuterRef, Q, Sum, When
+from django.core.cache import cache
+from django.db.models import Avg, Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, When
 
 from core.money import round_money
 from grants.models import EvaluationGrid, GridStage
@@ -38,6 +41,7 @@ from .models import (
     ApplicationStatus,
     AssignmentStatus,
     ConflictDeclaration,
+    RankingVersion,
     ReviewStatus,
     Score,
 )
@@ -146,7 +150,7 @@ def _applicable_scores(call, stage):
     return counted_scores(call, stage).filter(not_applicable=False, value__isnull=False)
 
 
-def _review_results(call, stage, maxima):
+def _review_results(call, stage, maxima, application=None):
     """Each counted review's section and total points, from one row per review: the sections' points and
     applicable maxima are pivoted into columns (integer sums, exact on every database), then rescaled here."""
     columns = {}
@@ -158,8 +162,11 @@ def _review_results(call, stage, maxima):
         columns[f"possible_{section_id}"] = Sum(
             Case(When(in_section, then=F("criterion__scale_max") * F("criterion__multiplier"))), output_field=IntegerField()
         )
+    scores = _applicable_scores(call, stage)
+    if application is not None:
+        scores = scores.filter(review__assignment__application=application)
     rows = (
-        _applicable_scores(call, stage)
+        scores
         .values_list("review_id", "review__assignment__application_id", "review__assignment__reviewer_id")
         .annotate(**columns)
         .order_by()
@@ -279,3 +286,118 @@ def _rank(results, call, sections, maxima):
     eliminated = sorted((r for r in results if r.review_count and r.eliminated), key=sort_key)
     unreviewed = [r for r in results if not r.review_count]
     return rankable + eliminated + unreviewed
+
+
+def section_means(application):
+    """[(section, mean or None)] of one application's counted reviews: the ranking shows them on demand, per row."""
+    grid, maxima = _grid(application.call, application.stage)
+    if grid is None:
+        return []
+    reviews = _review_results(application.call, application.stage, maxima, application=application).values()
+    means = []
+    for section in grid.sections.all():
+        values = [r.sections[section.pk] for r in reviews if section.pk in r.sections]
+        means.append((section, _q(sum(values, Decimal(0)) / len(values)) if values else None))
+    return means
+
+
+# --- the cached ranking ------------------------------------------------------------------------------------------
+#
+# Computing a call's ranking reads every counted score (about half a second at 2,000 applications), so pages and
+# services read it from the cache under a key that changes with its inputs: the call's RankingVersion, moved by
+# every service that changes a counted input (reviews submitted or reopened, assignments, conflicts, moderation),
+# and the set of rankable applications (count and sum of ids: screening and withdrawals change it). Decisions do
+# not change the ranking, only the proposal built on it (awards.proposal_board), keyed further by the applications'
+# last save. Grid changes are not tracked (grids are set before scoring); the timeout bounds them.
+
+RANKING_TIMEOUT = 15 * 60
+
+
+def ranking_changed(call_id):
+    """Move the call's ranking version, in the caller's transaction: its cached rankings are no longer read."""
+    if not RankingVersion.objects.filter(call_id=call_id).update(version=F("version") + 1):
+        RankingVersion.objects.get_or_create(call_id=call_id, defaults={"version": secrets.randbits(48)})
+
+
+def _version(call):
+    version = RankingVersion.objects.filter(call_id=call.pk).values_list("version", flat=True).first()
+    if version is None:
+        version = RankingVersion.objects.get_or_create(call_id=call.pk, defaults={"version": secrets.randbits(48)})[0].version
+    return version
+
+
+@dataclass(frozen=True)
+class RankingKey:
+    ranking: str  # the ranking's cache key
+    last_saved: str  # the call's applications' last save (decisions save the application)
+
+
+def ranking_key(call, stage) -> RankingKey:
+    """Two queries: the version and one aggregate over the call's applications of the stage."""
+    figures = Application.objects.filter(call=call, stage=stage).aggregate(
+        n=Count("pk", filter=Q(status__in=RANKABLE)), ids=Sum("pk", filter=Q(status__in=RANKABLE)), last=Max("updated_at"),
+    )
+    return RankingKey(
+        ranking=f"ranking:{call.pk}:{stage}:{_version(call)}:{figures['n']}:{figures['ids'] or 0}",
+        last_saved=figures["last"].isoformat() if figures["last"] else "",
+    )
+
+
+class Ranked(NamedTuple):
+    """One ranked or eliminated application, as the ranking page, the proposal and the award service need it
+    (a tuple: thousands of them are cached and read back on every page)."""
+
+    application_id: int
+    organisation_id: int
+    requested: Decimal
+    rank: int | None
+    review_count: int
+    raw_total: Decimal | None
+    normalised_total: Decimal | None
+    moderated_total: Decimal | None
+    spread: Decimal | None
+    divergent: bool
+    eliminated: tuple  # ("section", section id) or ("pass_mark", mark)
+
+    def score(self, basis):
+        if self.moderated_total is not None:
+            return self.moderated_total
+        return self.normalised_total if basis == "normalised" else self.raw_total
+
+
+@dataclass
+class CallRanking:
+    grid_name: str | None
+    grid_max: Decimal
+    sections: list  # (id, title, threshold), in grid order
+    rows: list  # Ranked: the ranked ones in rank order, then the eliminated ones
+    unreviewed: int
+
+    def find(self, application_id):
+        return next((r for r in self.rows if r.application_id == application_id), None)
+
+
+def _compact(results: CallResults) -> CallRanking:
+    sections = list(results.grid.sections.all()) if results.grid else []
+    rows = [
+        Ranked(
+            r.application.pk, r.application.organisation_id, r.application.requested_amount or Decimal(0), r.rank,
+            r.review_count, r.raw_total, r.normalised_total, r.moderated_total, r.spread, r.divergent,
+            tuple((kind, detail.pk if kind == "section" else detail) for kind, detail in r.eliminated),
+        )
+        for r in results.ranked + results.eliminated
+    ]
+    return CallRanking(
+        grid_name=results.grid.name if results.grid else None, grid_max=sum(results.section_maxima.values(), Decimal(0)),
+        sections=[(s.pk, s.title, s.threshold) for s in sections], rows=rows, unreviewed=len(results.unreviewed),
+    )
+
+
+def call_ranking(call, stage=GridStage.FULL_APPLICATION, key: RankingKey | None = None) -> CallRanking:
+    """The call's ranking from the cache, computed (call_results) when an input changed."""
+    key = key or ranking_key(call, stage)
+    ranking = cache.get(key.ranking)
+    if ranking is None:
+        ranking = _compact(call_results(call, stage))
+        cache.set(key.ranking, ranking, RANKING_TIMEOUT)
+    return ranking

@@ -1,10 +1,12 @@
 """Award proposals and decisions. Confirming an award creates the grant and commits its amount through the ledger."""
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.diligence.services import award_blockers, award_blockers_many
@@ -17,7 +19,7 @@ from grants import ledger
 from grants.models import AgreementBudgetLine, Country, Grant, GridStage
 from notifications.services import notify
 
-from .aggregation import call_results
+from .aggregation import RANKING_TIMEOUT, Ranked, call_ranking, call_results, ranking_changed, ranking_key
 from .models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, AwardDecision, AwardOutcome, ModeratedScore
 
 
@@ -36,6 +38,34 @@ class Proposal:
 SHORTLIST_FACTOR = 2
 
 
+def _walk(call, concept, items, budget):
+    """The proposal's walk down the ranked `items` (application result, organisation id, amount requested, review
+    count, outcome already decided): [(outcome, reason)] in their order, and the budget left."""
+    blocked = {} if concept else award_blockers_many(organisation_id for _r, organisation_id, *_rest in items)
+    required = call.reviewers_per_application
+    proposed = []
+    for _result, organisation_id, requested, review_count, decided in items:
+        if decided in (AwardOutcome.AWARD, AwardOutcome.SHORTLIST):
+            proposed.append((decided, _("Already decided")))
+            continue
+        blockers = blocked.get(organisation_id, [])
+        if review_count < required:
+            reason = _("Reviews not complete (%(n)s of %(m)s)") % {"n": review_count, "m": required}
+            proposed.append(("" if concept else AwardOutcome.RESERVE, reason))
+        elif blockers:
+            proposed.append((AwardOutcome.RESERVE, "; ".join(str(b) for b in blockers)))
+        elif requested <= budget:
+            budget -= requested
+            proposed.append((AwardOutcome.SHORTLIST if concept else AwardOutcome.AWARD, _("Within the call's remaining allocation")))
+        else:
+            proposed.append((AwardOutcome.REJECT if concept else AwardOutcome.RESERVE, _("Beyond the call's remaining allocation")))
+    return proposed, budget
+
+
+def _budget(remaining, concept):
+    return remaining * SHORTLIST_FACTOR if concept else remaining
+
+
 def award_proposal(call, stage=GridStage.FULL_APPLICATION):
     """Walk down the ranking proposing awards while the call's uncommitted allocation allows; the rest go to the
     reserve list (fundable if money frees up), eliminated ones are rejected. Applications still missing reviews,
@@ -46,31 +76,113 @@ def award_proposal(call, stage=GridStage.FULL_APPLICATION):
     available = ledger.balances(call=call)
     remaining = available.allocated - available.committed
     concept = stage == GridStage.CONCEPT_NOTE
-    budget = remaining * SHORTLIST_FACTOR if concept else remaining
-    blocked = {} if concept else award_blockers_many(r.application.organisation_id for r in results.ranked)
-    proposals = []
-    for result in results.ranked:
-        application = result.application
-        decided = getattr(application, "award_decision", None)
-        if decided is not None and decided.outcome in (AwardOutcome.AWARD, AwardOutcome.SHORTLIST):
-            proposals.append(Proposal(result, decided.outcome, _("Already decided")))
-            continue
-        blockers = blocked.get(application.organisation_id, [])
-        requested = application.requested_amount or Decimal(0)
-        required = call.reviewers_per_application
-        if result.review_count < required:
-            reason = _("Reviews not complete (%(n)s of %(m)s)") % {"n": result.review_count, "m": required}
-            proposals.append(Proposal(result, "" if concept else AwardOutcome.RESERVE, reason))
-        elif blockers:
-            proposals.append(Proposal(result, AwardOutcome.RESERVE, "; ".join(str(b) for b in blockers)))
-        elif requested <= budget:
-            budget -= requested
-            proposals.append(Proposal(result, AwardOutcome.SHORTLIST if concept else AwardOutcome.AWARD, _("Within the call's remaining allocation")))
-        else:
-            proposals.append(Proposal(result, AwardOutcome.REJECT if concept else AwardOutcome.RESERVE, _("Beyond the call's remaining allocation")))
-    for result in results.eliminated:
-        proposals.append(Proposal(result, AwardOutcome.REJECT, _("Eliminated")))
+    items = [
+        (r, r.application.organisation_id, r.application.requested_amount or Decimal(0), r.review_count,
+         getattr(getattr(r.application, "award_decision", None), "outcome", None))
+        for r in results.ranked
+    ]
+    proposed, budget = _walk(call, concept, items, _budget(remaining, concept))
+    proposals = [Proposal(result, outcome, reason) for (result, *_rest), (outcome, reason) in zip(items, proposed)]
+    proposals += [Proposal(result, AwardOutcome.REJECT, _("Eliminated")) for result in results.eliminated]
     return results, proposals, (budget if not concept else remaining)
+
+
+# The ranking page's tabs: above the funding line, the reserve list (the other ranked ones), the eliminated ones.
+FUNDED, RESERVE, ELIMINATED = "funded", "reserve", "eliminated"
+
+
+class Proposed(NamedTuple):
+    row: Ranked
+    outcome: str
+    reason: str
+    tab: str
+    to_confirm: bool  # proposed for an award (or the shortlist) and not decided yet
+
+    @property
+    def label(self):
+        return AwardOutcome(self.outcome).label if self.outcome else "—"
+
+
+_DECIMALS = {"requested", "raw_total", "normalised_total", "moderated_total", "spread"}
+
+
+def _pack(row: Ranked) -> tuple:
+    """The row in plain values (Decimals as text): the board of a large call is read back whole on every page, and
+    plain tuples load several times faster than named tuples of Decimals."""
+    *values, eliminated = (str(v) if isinstance(v, Decimal) else v for v in row)
+    return (*values, tuple((kind, str(d) if isinstance(d, Decimal) else d) for kind, d in eliminated))
+
+
+def _unpack(values) -> Ranked:
+    *fields, eliminated = (Decimal(v) if name in _DECIMALS and v is not None else v for name, v in zip(Ranked._fields, values))
+    return Ranked(*fields, tuple((kind, Decimal(d) if kind == "pass_mark" else d) for kind, d in eliminated))
+
+
+@dataclass
+class Board:
+    """The award proposal over the cached ranking, for the ranking page and the bulk confirmation. `entries` are
+    (packed row, outcome, reason, tab, to confirm) in ranking order; `proposed(entry)` gives its Proposed."""
+
+    grid_name: str | None
+    grid_max: Decimal
+    sections: list  # (id, title, threshold)
+    unreviewed: int
+    entries: list
+    allocated: Decimal
+    committed: Decimal
+    remaining: Decimal  # left in the call's allocation after the proposal
+    awarded: int  # decided awards (or shortlisted concept notes)
+    proposed_total: Decimal  # requested by the awards to confirm
+
+    @staticmethod
+    def proposed(entry) -> Proposed:
+        return Proposed(_unpack(entry[0]), *entry[1:])
+
+    @staticmethod
+    def application_id(entry):
+        return entry[0][0]
+
+    @staticmethod
+    def tab_of(entry):
+        return entry[3]
+
+    @property
+    def to_confirm(self):
+        return [self.proposed(e) for e in self.entries if e[4]]
+
+
+def proposal_board(call, stage=GridStage.FULL_APPLICATION) -> Board:
+    """The award proposal for the ranking page, cached under the ranking's key, the applications' last save (each
+    decision saves its application), the call's balance and the language of its reasons. Organisations' due
+    diligence is read when the proposal is computed: the timeout bounds it, and the award service checks again."""
+    key = ranking_key(call, stage)
+    available = ledger.balances(call=call)
+    remaining = available.allocated - available.committed
+    board_key = f"{key.ranking}:board:{key.last_saved}:{remaining}:{translation.get_language()}"
+    board = cache.get(board_key)
+    if board is not None:
+        return board
+    ranking = call_ranking(call, stage, key)
+    concept = stage == GridStage.CONCEPT_NOTE
+    decided = dict(AwardDecision.objects.filter(application__call=call, application__stage=stage).values_list("application_id", "outcome"))
+    ranked = [r for r in ranking.rows if r.rank is not None]
+    items = [(r, r.organisation_id, r.requested, r.review_count, decided.get(r.application_id)) for r in ranked]
+    proposed, budget = _walk(call, concept, items, _budget(remaining, concept))
+    funded = (AwardOutcome.AWARD, AwardOutcome.SHORTLIST)
+    entries = [
+        (_pack(row), outcome, reason, FUNDED if outcome in funded else RESERVE, outcome in funded and decided.get(row.application_id) is None)
+        for row, (outcome, reason) in zip(ranked, proposed)
+    ]
+    entries += [(_pack(r), AwardOutcome.REJECT, _("Eliminated"), ELIMINATED, False) for r in ranking.rows if r.rank is None]
+    board = Board(
+        grid_name=ranking.grid_name, grid_max=ranking.grid_max, sections=ranking.sections, unreviewed=ranking.unreviewed,
+        entries=entries, allocated=available.allocated, committed=available.committed,
+        remaining=budget if not concept else remaining,
+        awarded=sum(1 for outcome in decided.values() if outcome in funded),
+        proposed_total=sum((row.requested for row, e in zip(ranked, entries) if e[4]), Decimal(0)),
+    )
+    cache.set(board_key, board, RANKING_TIMEOUT)
+    return board
 
 
 def _draft_agreement(application, amount) -> Grant:
@@ -123,8 +235,7 @@ def award_decide(*, actor, application, outcome, justification, amount=None) -> 
                 % {"ref": application.reference, "status": application.get_status_display().lower()},
                 code="invalid_transition",
             )
-        results = call_results(application.call, application.stage)
-        result = next((r for r in results.results if r.application.pk == application.pk), None)
+        result = call_ranking(application.call, application.stage).find(application.pk)
         if outcome in (AwardOutcome.AWARD, AwardOutcome.SHORTLIST) and (result is None or result.rank is None):
             raise DomainError(_("Only a ranked application, fully scored and not eliminated, can be awarded."), code="not_ranked")
         grant = None
@@ -184,8 +295,7 @@ def score_moderate(*, actor, application, total, justification) -> ModeratedScor
         raise DomainError(_("Enter the total as a number with at most two decimals."), code="invalid_total", field="total") from exc
     with transaction.atomic():
         application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
-        results = call_results(application.call, application.stage)
-        grid_max = sum(results.section_maxima.values())
+        grid_max = call_ranking(application.call, application.stage).grid_max
         if not Decimal(0) <= total <= grid_max:
             raise DomainError(_("The total must be between 0 and %(max)s.") % {"max": grid_max}, code="invalid_total", field="total")
         if application.status not in (ApplicationStatus.ELIGIBLE, ApplicationStatus.RESERVE):
@@ -195,8 +305,34 @@ def score_moderate(*, actor, application, total, justification) -> ModeratedScor
             application=application,
             defaults={"total": total, "justification": justification, "moderated_by": actor, "moderated_at": timezone.now()},
         )
+        ranking_changed(application.call_id)
         audit_record(
             actor=actor, verb="application.moderate", target=application,
             data={"total": str(total), "previous": str(previous.total) if previous else None, "justification": justification},
         )
     return moderated
+
+
+def awards_confirm_proposal(*, actor, call, stage, justification):
+    """Confirm every award (or shortlisting) the proposal makes and nobody has decided yet, in ranking order, each
+    through `award_decide` (its own transaction, ledger commitment and audit event), so one refused (the allocation
+    spent meanwhile, an organisation blocked since) stops none of the others. Returns (confirmed references,
+    [(reference, reason refused)])."""
+    justification = (justification or "").strip()
+    if not justification:
+        raise DomainError(_("Give the justification of the decisions."), code="justification_required", field="justification")
+    chosen = proposal_board(call, stage).to_confirm
+    applications = Application.objects.filter(call=call, pk__in=[p.row.application_id for p in chosen]).in_bulk()
+    confirmed, refused = [], []
+    for proposed in chosen:
+        application = applications[proposed.row.application_id]
+        try:
+            award_decide(actor=actor, application=application, outcome=proposed.outcome, justification=justification)
+        except DomainError as exc:
+            refused.append((application.reference, exc.message))
+        else:
+            confirmed.append(application.reference)
+    with transaction.atomic():
+        audit_record(actor=actor, verb="call.confirm_proposal", target=call,
+                     data={"stage": stage, "confirmed": confirmed, "refused": [ref for ref, _reason in refused]})
+    return confirmed, refused

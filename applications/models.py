@@ -376,6 +376,15 @@ class ModeratedScore(models.Model):
         ]
 
 
+class RankingVersion(models.Model):
+    """A number that moves whenever a counted input of the call's ranking changes (a review submitted or reopened,
+    an assignment started or ended, a conflict, a moderated total), so the computed ranking can be cached under it.
+    It starts at a random number, so a restored or rolled-back database never meets its own future rankings."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, primary_key=True, related_name="ranking_version")
+    version = models.BigIntegerField()
+
+
 class AwardOutcome(models.TextChoices):
     SHORTLIST = "shortlist", _("Shortlist")  # concept notes: invited to apply in full
     AWARD = "award", _("Award")

@@ -1,24 +1,33 @@
 """The officer's ranking of a call: scores, divergence, moderation, the award proposal and confirmed decisions."""
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import roles as R
 from accounts.access import has_role, require_role
 from core import csvfiles
+from core.converters import as_id
 from core.documents import document_language, pdf_response
 from core.errors import DomainError
 from grants.models import Call, CallStatus, Grant, GridStage
+from lists.listing import ListSpec, state_for
+from lists.search import search
 
-from .awards import award_decide, award_proposal, score_moderate
+from .aggregation import section_means
+from .awards import ELIMINATED, FUNDED, RESERVE, award_decide, award_proposal, awards_confirm_proposal, proposal_board, score_moderate
 from .forms import AwardDecisionForm, ModerationForm
-from .models import Application
+from .models import Application, ApplicationStatus
 from .review.documents import committee_report_pdf, decision_letter_pdf
 from .views import _readable_application
 
@@ -37,38 +46,106 @@ def _stage(request, call):
     return GridStage.FULL_APPLICATION
 
 
+TABS = (
+    (FUNDED, _lazy("Above the funding line")), (RESERVE, _lazy("Reserve list")), (ELIMINATED, _lazy("Eliminated")),
+    ("all", _lazy("All")),
+)
+# The ranking is in rank order; the list framework gives it its page size, paging and search.
+RANKING_LIST = ListSpec(
+    name="ranking", columns=(), search_fields=("reference", "organisation__legal_name"),
+    search_label=_lazy("Reference or applicant"), default_page_size=25,
+)
+
+
+def _elimination_labels(reasons, titles):
+    return [_("Below the threshold of %(s)s") % {"s": titles.get(detail, "")} if kind == "section"
+            else _("Below the pass mark of %(m)s") % {"m": detail} for kind, detail in reasons]
+
+
 @login_required
 def ranking(request, call_pk):
+    """The call's award proposal on its cached ranking, shown a tab and a page at a time: a fixed number of queries
+    whatever the size of the call. A row's section scores are computed when asked for (?sections=<id>)."""
     call = _call(request, call_pk)
     stage = _stage(request, call)
-    results, proposals, remaining = award_proposal(call, stage)
-    sections = list(results.grid.sections.all()) if results.grid else []
+    board = proposal_board(call, stage)
+    state, _choices = state_for(RANKING_LIST, request.GET)
+    tab = request.GET.get("tab", FUNDED)
+    tab = tab if tab in dict(TABS) else FUNDED
+    entries = board.entries
+    if state.q:
+        found = search(Application.objects.filter(call=call, stage=stage), RANKING_LIST.search_fields, state.q)
+        matching = set(found.values_list("pk", flat=True))
+        entries = [e for e in entries if board.application_id(e) in matching]
+    counts = Counter(board.tab_of(e) for e in entries)
+    counts["all"] = len(entries)
+    extra = {"stage": stage if call.has_concept_note_stage else None}
+    tabs = [{"name": name, "label": label, "count": counts[name], "query": state.query(page=None, tab=name, **extra)} for name, label in TABS]
+    page = Paginator(entries if tab == "all" else [e for e in entries if board.tab_of(e) == tab], state.per_page).get_page(state.page)
+    shown = [board.proposed(e) for e in page]
+    applications = (
+        Application.objects.filter(call=call, pk__in=[p.row.application_id for p in shown])
+        .select_related("organisation", "award_decision").in_bulk()
+    )
     # An award makes a draft agreement under the application's reference: one query finds those that exist.
-    agreements = set(Grant.objects.filter(call=call, reference__in=[p.result.application.reference for p in proposals])
+    agreements = set(Grant.objects.filter(call=call, reference__in=[a.reference for a in applications.values()])
                      .values_list("reference", flat=True))
-    rows = [
-        {
-            "proposal": p,
-            "result": p.result,
-            "sections": [p.result.sections.get(s.pk) for s in sections],
-            "decision": getattr(p.result.application, "award_decision", None),
-            "agreement": p.result.application.reference if p.result.application.reference in agreements else None,
-            "form": AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{p.result.application.pk}", stage=stage),
+    query = state.query(page=None, tab=tab, **extra)
+    expanded = as_id(request.GET.get("sections"))
+    titles = {pk: title for pk, title, _threshold in board.sections}
+    can_decide = has_role(request.user, *DECIDERS)
+    rows = []
+    for p in shown:
+        application = applications[p.row.application_id]
+        application.call = call
+        decidable = can_decide and application.status in (ApplicationStatus.ELIGIBLE, ApplicationStatus.RESERVE)
+        rows.append({
+            "proposal": p, "r": p.row, "application": application,
+            "decision": getattr(application, "award_decision", None),
+            "agreement": application.reference if application.reference in agreements else None,
+            "eliminated": _elimination_labels(p.row.eliminated, titles),
+            "sections": section_means(application) if application.pk == expanded else None,
+            "sections_query": f"{query}&page={page.number}&sections={application.pk}",
+            "form": decidable and AwardDecisionForm(initial={"outcome": p.outcome}, prefix=f"d{application.pk}", stage=stage),
             # Same field names in every row (the view reads them unprefixed), distinct ids so each label finds its field.
-            "moderation_form": ModerationForm(auto_id=f"id_m{p.result.application.pk}_%s"),
-        }
-        for p in proposals
-    ]
+            "moderation_form": decidable and (p.row.divergent or p.row.moderated_total is not None)
+            and ModerationForm(auto_id=f"id_m{application.pk}_%s"),
+        })
     return render(
         request,
         "applications/ranking.html",
         {
-            "call": call, "stage": stage, "results": results, "rows": rows, "sections": sections, "remaining": remaining,
-            "grid_max": sum(results.section_maxima.values()), "can_decide": has_role(request.user, *DECIDERS),
-            # rank, application, reviews, mean, normalised, one per section, requested, proposal, decision
-            "columns": 8 + len(sections),
+            "call": call, "stage": stage, "board": board, "rows": rows, "to_confirm": sum(1 for e in board.entries if e[4]), "page": page,
+            "query": query, "tab": tab, "tabs": tabs, "state": state, "can_decide": can_decide,
+            "search_label": RANKING_LIST.search_label, "default_page_size": RANKING_LIST.default_page_size, "columns": 8,
         },
     )
+
+
+@login_required
+@require_POST
+def confirm_proposal(request, call_pk):
+    """Confirm, in one go, every award the proposal makes; the ones refused are listed with the reason."""
+    call = _call(request, call_pk)
+    if not has_role(request.user, *DECIDERS):
+        raise PermissionDenied
+    stage = _stage(request, call)
+    back = f"{reverse('ranking', args=[call.pk])}?stage={stage}"
+    try:
+        confirmed, refused = awards_confirm_proposal(
+            actor=request.user, call=call, stage=stage, justification=request.POST.get("justification", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if confirmed:
+        messages.success(request, ngettext("%(n)d decision recorded: %(refs)s.", "%(n)d decisions recorded: %(refs)s.", len(confirmed))
+                         % {"n": len(confirmed), "refs": ", ".join(confirmed)})
+    for reference, reason in refused:
+        messages.error(request, _("%(ref)s was not confirmed: %(reason)s") % {"ref": reference, "reason": reason})
+    if not confirmed and not refused:
+        messages.info(request, _("The proposal has no award left to confirm."))
+    return redirect(back)
 
 
 def _decider_application(request, call_pk, application_pk):

@@ -20,6 +20,7 @@ from core.formats import utc_text
 from grants.models import Criterion, GridSection, GridStage
 from notifications.services import notify
 
+from .aggregation import ranking_changed
 from .models import (
     Application,
     ApplicationStatus,
@@ -270,6 +271,7 @@ def review_submit(*, actor, review, now=None) -> Review:
             raise ScoresRefused(_("The review cannot be submitted yet: correct the points marked below."), problems)
         review.status, review.submitted_at = ReviewStatus.SUBMITTED, now
         review.save(update_fields=["status", "submitted_at", "updated_at"])
+        ranking_changed(assignment.application.call_id)
         audit_record(
             actor=actor, verb="review.submit", target=review,
             data={
@@ -298,6 +300,7 @@ def review_reopen(*, actor, review, reason) -> Review:
             raise DomainError(_("A decision has been made on this application: its reviews can no longer change."), code="decided")
         review.status, review.submitted_at = ReviewStatus.DRAFT, None
         review.save(update_fields=["status", "submitted_at", "updated_at"])
+        ranking_changed(assignment.application.call_id)
         reference = assignment.application.reference
         audit_record(
             actor=actor, verb="review.reopen", target=review,

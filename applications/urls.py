@@ -18,6 +18,7 @@ urlpatterns = [
     path("screening/calls/<id:call_pk>/bulk/", call_list_views.screening_bulk, name="screening_bulk"),
     path("screening/applications/<id:pk>/", views.screening_detail, name="screening_detail"),
     path("screening/calls/<id:call_pk>/ranking/", ranking_views.ranking, name="ranking"),
+    path("screening/calls/<id:call_pk>/ranking/confirm/", ranking_views.confirm_proposal, name="ranking_confirm"),
     path("screening/calls/<id:call_pk>/ranking.csv", ranking_views.ranking_csv, name="ranking_csv"),
     path("screening/calls/<id:call_pk>/committee-report.pdf", ranking_views.committee_report, name="committee_report"),
     path("applications/<id:pk>/decision-letter.pdf", ranking_views.decision_letter, name="decision_letter"),

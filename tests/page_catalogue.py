@@ -205,6 +205,7 @@ NOT_PAGES = {
     "call_grid_section_delete": _POST,
     "call_grid_criterion_delete": _POST,
     "award_decide": _POST,
+    "ranking_confirm": _POST,
     "screening_bulk": _POST,
     "saved_view_save": _POST,
     "saved_view_delete": _POST,

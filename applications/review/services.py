@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.mail import Mail, mail_on_commit
 from notifications.services import notify
 
+from ..aggregation import ranking_changed
 from ..models import Application, ApplicationStatus, Assignment, AssignmentStatus, ConflictDeclaration, Panel, ReviewStatus
 
 REVIEW_PERM = "applications.review_application"
@@ -94,6 +95,7 @@ def _start(*, actor, application, reviewer, automatic, previous=None):
         assignment.end_reason = ""
         assignment.save(update_fields=["status", "assigned_by", "assigned_at", "ended_at", "end_reason"])
     assign_perm(REVIEW_PERM, reviewer, application)
+    ranking_changed(application.call_id)
     audit_record(
         actor=actor, verb="assignment.start", target=application,
         data={"reviewer": reviewer.email, "automatic": automatic, "again": previous is not None},
@@ -111,6 +113,7 @@ def _end(*, actor, assignment, status, reason):
     assignment.end_reason = reason
     assignment.save(update_fields=["status", "ended_at", "end_reason"])
     remove_perm(REVIEW_PERM, assignment.reviewer, assignment.application)
+    ranking_changed(assignment.application.call_id)
     audit_record(
         actor=actor, verb=_END_VERBS[status], target=assignment.application,
         data={"reviewer": assignment.reviewer.email, "reason": reason},
@@ -336,6 +339,7 @@ def conflict_declare(*, actor, application, has_conflict, reason="") -> Conflict
             data={"reviewer": actor.email, "has_conflict": has_conflict, "reason": reason},
         )
         if has_conflict:
+            ranking_changed(application.call_id)
             _declaration_effects(actor=actor, panel=panel, application=application, reviewer=actor)
     return declaration
 
@@ -361,6 +365,7 @@ def conflict_record(*, actor, application, reviewer, reason) -> ConflictDeclarat
             actor=actor, verb="conflict.record", target=application,
             data={"reviewer": reviewer.email, "reason": reason, "previous": previous},
         )
+        ranking_changed(application.call_id)
         _declaration_effects(actor=actor, panel=panel, application=application, reviewer=reviewer)
     return declaration
 

@@ -35,7 +35,7 @@ def test_reviewer_scores_and_officer_awards(demo_live, new_page, screenshot):
 
     officer = new_page(DESKTOP)
     sign_in(officer, base, "officer@demo.test")
-    officer.goto(f"{base}/screening/calls/{application.call_id}/ranking/")
+    officer.goto(f"{base}/screening/calls/{application.call_id}/ranking/?tab=all&per_page=100")
     row = officer.locator(f"#a{application.pk}")
     assert row.get_by_text("2/2").is_visible()
     screenshot(officer, "review-journey-ranking-desktop")
