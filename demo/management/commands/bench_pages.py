@@ -4,6 +4,8 @@ at several sizes of call, in a scratch database created and destroyed here.
 The programme holds the grants and payments of disbursements.synthetic, built once, and for each size a call of
 applications.synthetic (applications with organisations, countries, objectives, budget lines, and three scored
 reviews each). Each page is requested through the test client as a signed-in officer: warm-ups, then timed runs.
+Every page is timed at every size: the finance pages read the same grants and payments each time, so their ratio
+shows how much of a change is noise.
 """
 import math
 import random
