@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "applications",
     "disbursements",
     "reports",
+    "results",
     "agenda",
     "conversations",
     "opendata",

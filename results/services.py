@@ -1,0 +1,287 @@
+"""Services for results: the programme's dimensions and indicators, each grant's values and targets per period."""
+from django.db import transaction
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from audit.services import audit_record
+from core.errors import DomainError
+from core.formats import number_text
+from core.money import MoneyValueError, exact_cents
+from grants.models import Country, Grant
+
+from .cells import indicator_cells
+from .models import (
+    LANGUAGE_CODES, Category, Combine, Dimension, IndicatorCell, IndicatorTarget, IndicatorValue, ResultPeriod,
+    ResultsSettings, StandardIndicator,
+)
+
+# The default dimensions, in their order, with titles in the six languages; nationality's categories are the
+# programme's countries (added by default_dimensions) followed by "other".
+DEFAULT_DIMENSIONS = [
+    ("sex", {"en": "Sex", "fr": "Sexe", "es": "Sexo", "ru": "Пол", "pt": "Sexo", "ar": "الجنس"}, [
+        ("female", {"en": "Female", "fr": "Féminin", "es": "Femenino", "ru": "Женский", "pt": "Feminino", "ar": "أنثى"}),
+        ("male", {"en": "Male", "fr": "Masculin", "es": "Masculino", "ru": "Мужской", "pt": "Masculino", "ar": "ذكر"}),
+    ]),
+    ("age", {"en": "Age band", "fr": "Tranche d'âge", "es": "Grupo de edad", "ru": "Возрастная группа",
+             "pt": "Faixa etária", "ar": "الفئة العمرية"}, [
+        ("0-11", dict.fromkeys(LANGUAGE_CODES, "0–11")),
+        ("12-17", dict.fromkeys(LANGUAGE_CODES, "12–17")),
+        ("18+", dict.fromkeys(LANGUAGE_CODES, "18+")),
+    ]),
+    ("exploitation", {"en": "Form of exploitation", "fr": "Forme d'exploitation", "es": "Forma de explotación",
+                      "ru": "Форма эксплуатации", "pt": "Forma de exploração", "ar": "شكل الاستغلال"}, [
+        ("sexual", {"en": "Sexual exploitation", "fr": "Exploitation sexuelle", "es": "Explotación sexual",
+                    "ru": "Сексуальная эксплуатация", "pt": "Exploração sexual", "ar": "الاستغلال الجنسي"}),
+        ("labour", {"en": "Labour exploitation", "fr": "Exploitation par le travail", "es": "Explotación laboral",
+                    "ru": "Трудовая эксплуатация", "pt": "Exploração laboral", "ar": "الاستغلال في العمل"}),
+        ("criminality", {"en": "Forced criminality", "fr": "Criminalité forcée", "es": "Delincuencia forzada",
+                         "ru": "Принуждение к преступной деятельности", "pt": "Criminalidade forçada", "ar": "الإجرام القسري"}),
+        ("other", {"en": "Other", "fr": "Autre", "es": "Otra", "ru": "Другая", "pt": "Outra", "ar": "أخرى"}),
+    ]),
+    ("nationality", {"en": "Nationality", "fr": "Nationalité", "es": "Nacionalidad", "ru": "Гражданство",
+                     "pt": "Nacionalidade", "ar": "الجنسية"}, [
+        ("other", {"en": "Other countries", "fr": "Autres pays", "es": "Otros países", "ru": "Другие страны",
+                   "pt": "Outros países", "ar": "بلدان أخرى"}),
+    ]),
+    ("status", {"en": "Status", "fr": "Statut", "es": "Condición", "ru": "Статус", "pt": "Condição", "ar": "الوضع"}, [
+        ("trafficking-victim", {"en": "Victim of trafficking", "fr": "Victime de la traite des personnes",
+                                "es": "Víctima de trata de personas", "ru": "Жертва торговли людьми",
+                                "pt": "Vítima de tráfico de seres humanos", "ar": "ضحية الاتجار بالأشخاص"}),
+        ("smuggled-migrant", {"en": "Smuggled migrant", "fr": "Migrant objet d'un trafic illicite",
+                              "es": "Migrante objeto de tráfico ilícito", "ru": "Незаконно ввезённый мигрант",
+                              "pt": "Migrante objeto de introdução clandestina", "ar": "مهاجر مهرَّب"}),
+    ]),
+]
+
+
+def _country_titles(country) -> dict:
+    """The country's name in each language: the programme's own in English, django-countries' in the others."""
+    titles = {}
+    for language in LANGUAGE_CODES:
+        with translation.override(language):
+            titles[language] = country.name if language == "en" else str(countries.name(country.code) or country.name)
+    return titles
+
+
+def default_dimensions(programme, *, actor=None) -> list[Dimension]:
+    """Create the default dimensions and categories the programme does not have yet (so running it again after a
+    call adds countries only adds their nationalities). Nationality lists the countries of the programme's calls
+    and grants (by ISO code), then "other"."""
+    with transaction.atomic():
+        created = []
+        for position, (code, titles, categories) in enumerate(DEFAULT_DIMENSIONS, start=1):
+            dimension, new = Dimension.objects.get_or_create(
+                programme=programme, code=code, defaults={"titles": titles, "position": position}
+            )
+            if new:
+                created.append(code)
+            existing = set(dimension.categories.values_list("code", flat=True))
+            added = [
+                Category(dimension=dimension, code=cat_code, titles=cat_titles, position=index)
+                for index, (cat_code, cat_titles) in enumerate(categories, start=1) if cat_code not in existing
+            ]
+            if code == "nationality":
+                # Countries at position 0, so by ISO code, wherever a later one falls; "other" after them.
+                added += [
+                    Category(dimension=dimension, code=str(c.code), titles=_country_titles(c), position=0)
+                    for c in Country.objects.filter(Q(calls__programme=programme) | Q(grants__call__programme=programme)).distinct()
+                    if str(c.code) not in existing
+                ]
+            Category.objects.bulk_create(added)
+            if added and not new:
+                created.extend(f"{code}={c.code}" for c in added)
+        if created:
+            audit_record(actor=actor, verb="results.dimensions_default", target=programme, data={"created": created})
+    return list(Dimension.objects.filter(programme=programme).prefetch_related("categories"))
+
+
+def settings_set(*, actor, programme, small_cell_threshold, external_framework) -> ResultsSettings:
+    if small_cell_threshold < 1:
+        raise DomainError(_("The threshold must be at least 1."), code="invalid_threshold", field="small_cell_threshold")
+    with transaction.atomic():
+        settings, _new = ResultsSettings.objects.select_for_update().get_or_create(programme=programme)
+        settings.small_cell_threshold = small_cell_threshold
+        settings.external_framework = external_framework
+        settings.save(update_fields=["small_cell_threshold", "external_framework"])
+        audit_record(actor=actor, verb="results.settings", target=programme,
+                     data={"small_cell_threshold": small_cell_threshold, "external_framework": external_framework})
+    return settings
+
+
+def _check_titles(titles):
+    if not isinstance(titles, dict) or not titles.get("en") or set(titles) - set(LANGUAGE_CODES):
+        raise DomainError(
+            _("Give the title in English, and in any of French, Spanish, Russian, Portuguese and Arabic."),
+            code="invalid_titles", field="titles",
+        )
+
+
+def indicator_create(
+    *, actor, programme, code, titles, unit="", combine=Combine.SUM, dimensions=(), counts_people=False,
+    numerator=None, denominator=None, external_code="", position=0,
+) -> StandardIndicator:
+    """A standard indicator of the programme. A ratio names a numerator and a denominator of the same programme,
+    neither of them a ratio, and is not disaggregated (its parts are)."""
+    combine = Combine(combine)
+    _check_titles(titles)
+    if combine == Combine.RATIO:
+        parts = [p for p in (numerator, denominator) if p is not None]
+        if len(parts) != 2 or any(p.programme_id != programme.pk or p.combine == Combine.RATIO for p in parts):
+            raise DomainError(
+                _("A ratio needs a numerator and a denominator among this programme's other indicators, neither a ratio."),
+                code="invalid_ratio", field="numerator",
+            )
+        if dimensions or counts_people:
+            raise DomainError(_("A ratio is not disaggregated and counts no people."), code="invalid_ratio", field="dimensions")
+    elif numerator is not None or denominator is not None:
+        raise DomainError(_("Only a ratio has a numerator and a denominator."), code="invalid_ratio", field="numerator")
+    if any(d.programme_id != programme.pk for d in dimensions):
+        raise DomainError(_("Choose dimensions of this programme."), code="invalid_dimension", field="dimensions")
+    with transaction.atomic():
+        if StandardIndicator.objects.filter(programme=programme, code=code).exists():
+            raise DomainError(_("The programme already has an indicator %(code)s.") % {"code": code}, code="duplicate", field="code")
+        indicator = StandardIndicator.objects.create(
+            programme=programme, code=code, titles=titles, unit=unit, combine=combine, counts_people=counts_people,
+            numerator=numerator, denominator=denominator, external_code=external_code, position=position,
+        )
+        indicator.dimensions.set(dimensions)
+        audit_record(actor=actor, verb="results.indicator_create", target=indicator,
+                     data={"programme": programme.code, "code": code, "combine": combine.value,
+                           "dimensions": [d.code for d in dimensions]})
+    return indicator
+
+
+def _number(value, indicator, *, whole):
+    """A value as typed: None stays None (not collected); otherwise a non-negative Decimal of at most two places,
+    whole for people counts."""
+    if value is None:
+        return None
+    try:
+        number = exact_cents(value)
+    except MoneyValueError:
+        number = None
+    if number is None or number < 0 or (whole and number != number.to_integral_value()):
+        message = _("%(indicator)s: enter a whole number of people, 0 or more.") if whole else _(
+            "%(indicator)s: enter a number of 0 or more, with at most two decimals."
+        )
+        raise DomainError(message % {"indicator": indicator.code}, code="invalid_value")
+    return number
+
+
+def _period(grant, number, start, end) -> ResultPeriod:
+    """The grant's period `number`, created with these dates, or refused if it exists with others."""
+    if number < 1 or end < start:
+        raise DomainError(_("A period has a number from 1 and ends on or after its start."), code="invalid_period")
+    period, _new = ResultPeriod.objects.get_or_create(grant=grant, number=number, defaults={"start": start, "end": end})
+    if (period.start, period.end) != (start, end):
+        raise DomainError(
+            _("Period %(number)s of this grant already runs from %(start)s to %(end)s.")
+            % {"number": number, "start": period.start.isoformat(), "end": period.end.isoformat()},
+            code="period_dates_differ",
+        )
+    return period
+
+
+def _indicators(grant, chosen) -> dict[int, StandardIndicator]:
+    """The chosen indicators, read again with their dimensions; each must be one of the grant's programme's and not
+    a ratio (a ratio is computed from its parts)."""
+    found = {
+        i.pk: i for i in StandardIndicator.objects.filter(pk__in=[i.pk for i in chosen], programme_id=grant.call.programme_id)
+        .prefetch_related("dimensions__categories")
+    }
+    for indicator in chosen:
+        if indicator.pk not in found:
+            raise DomainError(_("%(indicator)s is not an indicator of this grant's programme.") % {"indicator": indicator.code},
+                              code="invalid_indicator")
+        if found[indicator.pk].combine == Combine.RATIO:
+            raise DomainError(_("%(indicator)s is a ratio: record its numerator and denominator instead.")
+                              % {"indicator": indicator.code}, code="ratio_not_recorded")
+    return found
+
+
+def _checked_cells(indicator, total, cells):
+    """(total, {key: amount}) for every cell of the indicator, refusing unknown cells and totals the cells contradict.
+
+    With every cell collected the total must be their sum (an empty total takes it); with some not collected the
+    total cannot be below the sum of the others."""
+    keys = indicator_cells(indicator)
+    unknown = sorted(set(cells) - set(keys))
+    if unknown:
+        raise DomainError(_("%(indicator)s has no cell %(cell)s.") % {"indicator": indicator.code, "cell": unknown[0]},
+                          code="unknown_cell")
+    amounts = {key: _number(cells.get(key), indicator, whole=indicator.counts_people) for key in keys}
+    collected = [a for a in amounts.values() if a is not None]
+    cell_sum = sum(collected)
+    if keys and len(collected) == len(keys):
+        if total is None:
+            total = cell_sum
+        elif total != cell_sum:
+            raise DomainError(
+                _("%(indicator)s: the total (%(total)s) is not the sum of its cells (%(sum)s).")
+                % {"indicator": indicator.code, "total": number_text(total), "sum": number_text(cell_sum)},
+                code="total_mismatch",
+            )
+    elif collected and total is not None and total < cell_sum:
+        raise DomainError(
+            _("%(indicator)s: the total (%(total)s) is below the sum of the cells collected (%(sum)s).")
+            % {"indicator": indicator.code, "total": number_text(total), "sum": number_text(cell_sum)},
+            code="total_mismatch",
+        )
+    return total, amounts
+
+
+def values_record(*, actor, grant, period_number, period_start, period_end, values) -> ResultPeriod:
+    """Record a period's values for a grant: `values` maps each indicator to {"total": …, "cells": {key: …}} (a
+    missing or None number is "not collected"). A value recorded again replaces the earlier one, cells included."""
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("call").get(pk=grant.pk)
+        indicators = _indicators(grant, list(values))
+        checked = {}
+        for chosen, entry in values.items():
+            indicator = indicators[chosen.pk]
+            total = _number(entry.get("total"), indicator, whole=indicator.counts_people)
+            checked[indicator.pk] = _checked_cells(indicator, total, entry.get("cells") or {})
+        period = _period(grant, period_number, period_start, period_end)
+        existing = {v.indicator_id: v for v in IndicatorValue.objects.filter(period=period, indicator_id__in=checked)}
+        recorder = actor if getattr(actor, "is_authenticated", False) else None
+        changes = {}
+        for indicator_id, (total, amounts) in checked.items():
+            value = existing.get(indicator_id)
+            changes[indicators[indicator_id].code] = [None if value is None or value.total is None else str(value.total),
+                                                      None if total is None else str(total)]
+            if value is None:
+                value = IndicatorValue.objects.create(period=period, indicator_id=indicator_id, total=total, recorded_by=recorder)
+            else:
+                value.total, value.recorded_by = total, recorder
+                value.save(update_fields=["total", "recorded_by", "recorded_at"])
+                value.cells.all().delete()
+            IndicatorCell.objects.bulk_create(IndicatorCell(value=value, key=key, amount=a) for key, a in amounts.items())
+        audit_record(actor=actor, verb="results.values_record", target=grant,
+                     data={"period": period_number, "totals": changes})
+    return period
+
+
+def targets_set(*, actor, grant, period_number, period_start, period_end, targets) -> ResultPeriod:
+    """Set the grant's targets for a period: `targets` maps indicators to a number (None removes the target)."""
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("call").get(pk=grant.pk)
+        indicators = _indicators(grant, list(targets))
+        period = _period(grant, period_number, period_start, period_end)
+        changes = {}
+        for chosen, raw in targets.items():
+            indicator = indicators[chosen.pk]
+            target = _number(raw, indicator, whole=indicator.counts_people)
+            before = IndicatorTarget.objects.filter(period=period, indicator=indicator).first()
+            changes[indicator.code] = [None if before is None else str(before.target), None if target is None else str(target)]
+            if target is None:
+                if before is not None:
+                    before.delete()
+            elif before is None:
+                IndicatorTarget.objects.create(period=period, indicator=indicator, target=target)
+            else:
+                before.target = target
+                before.save(update_fields=["target"])
+        audit_record(actor=actor, verb="results.targets_set", target=grant, data={"period": period_number, "targets": changes})
+    return period

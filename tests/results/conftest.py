@@ -1,0 +1,52 @@
+from datetime import date
+
+import pytest
+
+from results.models import Combine
+from results.services import default_dimensions, indicator_create
+from tests.factories import CallFactory, CountryFactory, GrantFactory, ObjectiveFactory, ProgrammeFactory
+
+
+def period_dates(number):
+    """Period n of the test grants: calendar year 2025 + n."""
+    return {"period_number": number, "period_start": date(2025 + number, 1, 1), "period_end": date(2025 + number, 12, 31)}
+
+
+def titles(english):
+    return {"en": english, "fr": f"{english} (fr)"}
+
+
+@pytest.fixture
+def programme(db):
+    programme = ProgrammeFactory()
+    call = CallFactory(programme=programme)
+    call.countries.set([CountryFactory(code="NP", name="Nepal"), CountryFactory(code="LA", name="Lao PDR")])
+    return programme
+
+
+@pytest.fixture
+def dimensions(programme):
+    return {d.code: d for d in default_dimensions(programme)}
+
+
+@pytest.fixture
+def people(programme, dimensions, officer):
+    """People assisted, by sex and age band."""
+    return indicator_create(
+        actor=officer, programme=programme, code="P1", titles=titles("People assisted"), unit="people",
+        dimensions=[dimensions["sex"], dimensions["age"]], counts_people=True, external_code="GERF 2.29",
+    )
+
+
+def make_grant(programme, *, country, objective=None, call=None):
+    return GrantFactory(
+        call=call or programme.calls.first(), country=CountryFactory(code=country),
+        objective=objective or ObjectiveFactory(programme=programme),
+    )
+
+
+@pytest.fixture
+def make_indicator(programme, officer):
+    def make(code, combine=Combine.SUM, **kwargs):
+        return indicator_create(actor=officer, programme=programme, code=code, titles=titles(code), combine=combine, **kwargs)
+    return make
