@@ -7,7 +7,7 @@ Every list costs a fixed number of queries: rows come with select_related/prefet
 """
 import re
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +32,7 @@ from disbursements.models import Tranche
 from disbursements.payment.selectors import tranche_for, tranche_state
 from disbursements.schedule import facts_for_many, schedule_status
 from grants.access import grant_for, grants_for
-from grants.models import Call, Grant, LedgerKind
+from grants.models import Call, Grant, LedgerEntry, LedgerKind
 from grants.selectors import PUBLIC_STATUSES, envelope_position, programmes_with_envelope
 from reports.models import Report
 from reports.selectors import report_for, reports_for
@@ -198,7 +198,10 @@ class ReviewViewSet(ReadOnlyViewSet):
 
 
 def _ledger_sum(kind):
-    return Coalesce(Sum("ledger_entries__amount", filter=Q(ledger_entries__kind=kind)), ZERO)
+    """The grant's ledger rows of `kind`, summed in a correlated subquery: the database sums them only for the rows
+    of the page it returns (a join with GROUP BY would sum every grant's rows before cutting the page)."""
+    rows = LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind).order_by().values("grant")
+    return Coalesce(Subquery(rows.annotate(total=Sum("amount")).values("total")[:1]), ZERO)
 
 
 def _with_figures(grants):
