@@ -75,7 +75,7 @@ def ranking(request, call_pk):
     entries = board.entries
     if state.q:
         found = search(Application.objects.filter(call=call, stage=stage), RANKING_LIST.search_fields, state.q)
-        matching = set(found.values_list("pk", flat=True))
+        matching = set(found.order_by().values_list("pk", flat=True))
         entries = [e for e in entries if board.application_id(e) in matching]
     counts = Counter(board.tab_of(e) for e in entries)
     counts["all"] = len(entries)
