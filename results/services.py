@@ -93,7 +93,7 @@ def default_dimensions(programme, *, actor=None) -> list[Dimension]:
             if added and not new:
                 created.extend(f"{code}={c.code}" for c in added)
         if created:
-            audit_record(actor=actor, verb="results.dimensions_default", target=programme, data={"created": created})
+            audit_record(actor=actor, verb="programme.result_dimensions", target=programme, data={"created": created})
     return list(Dimension.objects.filter(programme=programme).prefetch_related("categories"))
 
 
@@ -105,7 +105,7 @@ def settings_set(*, actor, programme, small_cell_threshold, external_framework) 
         settings.small_cell_threshold = small_cell_threshold
         settings.external_framework = external_framework
         settings.save(update_fields=["small_cell_threshold", "external_framework"])
-        audit_record(actor=actor, verb="results.settings", target=programme,
+        audit_record(actor=actor, verb="programme.results_settings", target=programme,
                      data={"small_cell_threshold": small_cell_threshold, "external_framework": external_framework})
     return settings
 
@@ -147,7 +147,7 @@ def indicator_create(
             numerator=numerator, denominator=denominator, external_code=external_code, position=position,
         )
         indicator.dimensions.set(dimensions)
-        audit_record(actor=actor, verb="results.indicator_create", target=indicator,
+        audit_record(actor=actor, verb="programme.result_indicator", target=indicator,
                      data={"programme": programme.code, "code": code, "combine": combine.value,
                            "dimensions": [d.code for d in dimensions]})
     return indicator
@@ -258,7 +258,7 @@ def values_record(*, actor, grant, period_number, period_start, period_end, valu
                 value.save(update_fields=["total", "recorded_by", "recorded_at"])
                 value.cells.all().delete()
             IndicatorCell.objects.bulk_create(IndicatorCell(value=value, key=key, amount=a) for key, a in amounts.items())
-        audit_record(actor=actor, verb="results.values_record", target=grant,
+        audit_record(actor=actor, verb="grant.result_values", target=grant,
                      data={"period": period_number, "totals": changes})
     return period
 
@@ -283,5 +283,5 @@ def targets_set(*, actor, grant, period_number, period_start, period_end, target
             else:
                 before.target = target
                 before.save(update_fields=["target"])
-        audit_record(actor=actor, verb="results.targets_set", target=grant, data={"period": period_number, "targets": changes})
+        audit_record(actor=actor, verb="grant.result_targets", target=grant, data={"period": period_number, "targets": changes})
     return period

@@ -10,7 +10,7 @@ from results.models import Category, Combine, IndicatorCell, IndicatorTarget, In
 from results.services import default_dimensions, indicator_create, settings_set, targets_set, values_record
 from tests.factories import CallFactory, CountryFactory
 
-from .conftest import make_grant, period_dates, titles
+from .conftest import make_grant, period_dates
 
 
 def test_default_dimensions_and_their_categories(programme, dimensions):
@@ -28,7 +28,7 @@ def test_default_dimensions_and_their_categories(programme, dimensions):
     assert sex.title("fr") == "Sexe" and sex.title("de") == "Sex"
     nepal = dimensions["nationality"].categories.get(code="NP")
     assert nepal.title("en") == "Nepal" and nepal.title("fr") == "Népal"
-    assert AuditEvent.objects.filter(verb="results.dimensions_default").count() == 1
+    assert AuditEvent.objects.filter(verb="programme.result_dimensions").count() == 1
 
 
 def test_default_dimensions_again_adds_only_new_countries(programme, dimensions):
@@ -37,9 +37,9 @@ def test_default_dimensions_again_adds_only_new_countries(programme, dimensions)
     nationality = dimensions["nationality"]
     assert list(nationality.categories.values_list("code", flat=True)) == ["KH", "LA", "NP", "other"]
     assert Category.objects.filter(dimension__code="sex").count() == 2
-    assert AuditEvent.objects.filter(verb="results.dimensions_default").order_by("id").last().data == {"created": ["nationality=KH"]}
+    assert AuditEvent.objects.filter(verb="programme.result_dimensions").order_by("id").last().data == {"created": ["nationality=KH"]}
     default_dimensions(programme)
-    assert AuditEvent.objects.filter(verb="results.dimensions_default").count() == 2
+    assert AuditEvent.objects.filter(verb="programme.result_dimensions").count() == 2
 
 
 def test_cells_have_canonical_keys(people):
@@ -84,7 +84,7 @@ def test_a_period_is_recorded_with_its_cells_and_audited(programme, people, offi
     value = IndicatorValue.objects.get(period=period, indicator=people)
     assert value.total == Decimal("20") and value.recorded_by == officer
     assert {c.key: c.amount for c in value.cells.all()} == {k: Decimal(v) for k, v in cells.items()}
-    event = AuditEvent.objects.get(verb="results.values_record")
+    event = AuditEvent.objects.get(verb="grant.result_values")
     assert event.data == {"period": 1, "totals": {"P1": [None, "20.00"]}}
 
 
@@ -94,7 +94,7 @@ def test_a_total_contradicting_every_collected_cell_is_refused(programme, people
     with pytest.raises(DomainError, match=r"P1: the total \(13\) is not the sum of its cells \(12\)"):
         record(grant, officer, people, total=13, cells=cells)
     assert not ResultPeriod.objects.exists() and not IndicatorValue.objects.exists()
-    assert not AuditEvent.objects.filter(verb="results.values_record").exists()
+    assert not AuditEvent.objects.filter(verb="grant.result_values").exists()
     record(grant, officer, people, total=None, cells=cells)  # an empty total takes the cells' sum
     assert IndicatorValue.objects.get().total == 12
 
@@ -110,7 +110,7 @@ def test_not_collected_is_not_zero(programme, people, officer):
     record(grant, officer, people, total=None, cells={})  # nothing collected
     value = IndicatorValue.objects.get()
     assert value.total is None and not value.cells.exclude(amount=None).exists()
-    assert AuditEvent.objects.filter(verb="results.values_record").order_by("id").last().data["totals"] == {"P1": ["30.00", None]}
+    assert AuditEvent.objects.filter(verb="grant.result_values").order_by("id").last().data["totals"] == {"P1": ["30.00", None]}
 
 
 @pytest.mark.parametrize(("entry", "message"), [
@@ -150,7 +150,7 @@ def test_targets_are_set_changed_and_removed(programme, make_indicator, officer)
     assert IndicatorTarget.objects.get().target == Decimal("12.50")
     targets_set(actor=officer, grant=grant, targets={indicator: None}, **period_dates(2))
     assert not IndicatorTarget.objects.exists()
-    assert [e.data["targets"] for e in AuditEvent.objects.filter(verb="results.targets_set").order_by("id")] == [
+    assert [e.data["targets"] for e in AuditEvent.objects.filter(verb="grant.result_targets").order_by("id")] == [
         {"ID": [None, "10.00"]}, {"ID": ["10.00", "12.50"]}, {"ID": ["12.50", None]},
     ]
 
