@@ -312,36 +312,38 @@ def _settle(state, grant, active):
 # waiting for its report, in full, or reduced by the unspent amount; the balance from the accepted expenditure); a
 # further tranche is blocked while the previous one has paid less than its due. Amounts are exact cents, so "more
 # than" is tested with half a cent of slack: SQLite sums decimals as floating-point numbers. Written for both
-# databases (window functions, no GREATEST or boolean literals).
+# databases (window functions, grouped joins rather than correlated subqueries, no GREATEST or boolean literals).
 PAYABLE_GRANTS_SQL = """
-WITH paid AS (
-    SELECT t.id, t.grant_id, t.number, t.kind, t.planned_amount AS planned, t.after_period,
-           COALESCE((SELECT SUM(p.amount) FROM disbursements_payment p
-                     WHERE p.tranche_id = t.id AND p.reversal_entry_id IS NULL), 0) AS paid
-    FROM disbursements_tranche t JOIN grants_grant g ON g.id = t.grant_id
+WITH facts AS MATERIALIZED (
+    SELECT t.id, t.grant_id, t.number, t.kind, t.planned_amount AS planned, COALESCE(paid.total, 0) AS paid,
+           g.amount AS grant_amount, pr.expenditure_threshold_percent AS threshold,
+           COALESCE(ex.spent, 0) AS spent, COALESCE(ex.has_final, 0) AS has_final,
+           COALESCE(report.spent_then, 0) AS spent_then, COALESCE(report.approved, 0) AS approved
+    FROM disbursements_tranche t
+    JOIN grants_grant g ON g.id = t.grant_id
+    JOIN grants_call c ON c.id = g.call_id
+    JOIN grants_programme pr ON pr.id = c.programme_id
+    LEFT JOIN (SELECT tranche_id, SUM(amount) AS total FROM disbursements_payment
+               WHERE reversal_entry_id IS NULL GROUP BY tranche_id) paid ON paid.tranche_id = t.id
+    LEFT JOIN (SELECT grant_id, SUM(amount) AS spent, MAX(CASE WHEN is_final THEN 1 ELSE 0 END) AS has_final
+               FROM disbursements_approvedexpenditure GROUP BY grant_id) ex ON ex.grant_id = t.grant_id
+    LEFT JOIN (SELECT f.id AS tranche_id, SUM(e.amount) AS spent_then,
+                      MAX(CASE WHEN e.period_number = f.after_period THEN 1 ELSE 0 END) AS approved
+               FROM disbursements_tranche f JOIN disbursements_approvedexpenditure e
+                    ON e.grant_id = f.grant_id AND NOT e.is_final AND e.period_number <= f.after_period
+               GROUP BY f.id) report ON report.tranche_id = t.id
     WHERE g.status IN (%s, %s, %s)
 ), running AS (
-    SELECT paid.*,
+    SELECT facts.*,
            COALESCE(SUM(paid) OVER (PARTITION BY grant_id ORDER BY number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
                AS paid_before,
            COALESCE(LAG(paid) OVER (PARTITION BY grant_id ORDER BY number), 0) AS last
-    FROM paid
-), facts AS (
-    SELECT r.*, g.amount AS grant_amount, pr.expenditure_threshold_percent AS threshold,
-           COALESCE(ex.spent, 0) AS spent, COALESCE(ex.has_final, 0) AS has_final,
-           COALESCE((SELECT SUM(e.amount) FROM disbursements_approvedexpenditure e
-                     WHERE e.grant_id = r.grant_id AND NOT e.is_final AND e.period_number <= r.after_period), 0) AS spent_then,
-           CASE WHEN EXISTS (SELECT 1 FROM disbursements_approvedexpenditure e WHERE e.grant_id = r.grant_id
-                             AND NOT e.is_final AND e.period_number = r.after_period) THEN 1 ELSE 0 END AS approved
-    FROM running r
-    JOIN grants_grant g ON g.id = r.grant_id JOIN grants_call c ON c.id = g.call_id JOIN grants_programme pr ON pr.id = c.programme_id
-    LEFT JOIN (SELECT grant_id, SUM(amount) AS spent, MAX(CASE WHEN is_final THEN 1 ELSE 0 END) AS has_final
-               FROM disbursements_approvedexpenditure GROUP BY grant_id) ex ON ex.grant_id = r.grant_id
+    FROM facts
 ), reduced AS (
-    SELECT facts.*,
+    SELECT running.*,
            CASE WHEN paid_before - spent_then > 0 THEN planned - (paid_before - spent_then) ELSE planned END AS after_unspent,
            CASE WHEN spent < grant_amount THEN spent ELSE grant_amount END - paid_before AS accepted_left
-    FROM facts
+    FROM running
 ), due AS (
     SELECT reduced.*, CASE
         WHEN kind = 'further' THEN CASE
