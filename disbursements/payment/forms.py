@@ -15,14 +15,6 @@ def _amount_field(label, *, required=True, max_digits=14):
     return AmountField(label=label, required=required, min_value=Decimal("0.01"), max_digits=max_digits, error_messages=TWO_DECIMALS)
 
 
-class QueueFilterForm(forms.Form):
-    call = forms.ModelChoiceField(label=_("Call"), queryset=None, required=False, empty_label=_("All calls"))
-
-    def __init__(self, *args, calls, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["call"].queryset = calls
-
-
 class PaymentForm(forms.Form):
     """A payment on a tranche. The service checks the rules; this only reads the values."""
 
