@@ -16,6 +16,7 @@ DESTINATIONS = (
     ("report_queue", _("Reports"), R.ENVELOPE_READERS),
     ("payment_queue", _("Payments"), R.ENVELOPE_READERS),
     ("envelope", _("Envelope"), R.ENVELOPE_READERS),
+    ("results_dashboard", _("Results"), R.ENVELOPE_READERS),
     ("fx_rates", _("Exchange rates"), (R.FINANCE_OFFICER,)),
     ("open_data", _("Open data"), R.ENVELOPE_READERS),
     ("diligence_overview", _("Due diligence"), R.STAFF_ROLES),

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("disbursements.dashboard_urls")),
     path("", include("reports.urls")),
     path("", include("reports.portal_urls")),
+    path("", include("results.urls")),
     path("", include("agenda.urls")),
     path("", include("conversations.urls")),
     path("", include("opendata.urls")),

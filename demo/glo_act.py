@@ -22,6 +22,7 @@ from demo.clarifications_demo import seed_clarifications
 from demo.conversations_demo import seed_conversations
 from demo.grants_demo import seed_grants_call
 from demo.notifications_demo import seed_notifications
+from demo.results_demo import seed_results
 from demo.review_call import seed_review_call
 from grants import ledger
 from grants.grids import grid_copy_prag_full
@@ -195,6 +196,7 @@ def seed(*, password, stdout=None):
             programme=programme, admin=admin, officer=users["officer@demo.test"], finance=users["finance@demo.test"],
             password=password, say=say,
         )
+        seed_results(programme=programme, officer=users["officer@demo.test"], say=say)
         seed_conversations(officer=users["officer@demo.test"], say=say)
         seed_notifications(call=call, say=say)
 

@@ -148,6 +148,9 @@ PAGES = (
     Page("fx_rates", FINANCE),
     # Donor observers
     Page("envelope_dashboard", DONOR),
+    Page("results_dashboard", DONOR, query="indicator=VOT"),
+    # Officers may see the exact figures, marked confidential
+    Page("results_dashboard", OFFICER, query="exact=1&indicator=VOT"),
     Page("open_data", DONOR),
     # Administrators: Django's admin, one page of each kind (its other URLs are the same views for other models)
     Page("outbox", ADMIN),
@@ -171,6 +174,7 @@ DOWNLOADS = (
     Page("payment_order_pdf", FINANCE, {"pk": Ref("payment.pk")}),
     Page("dashboard_pdf", DONOR),
     Page("dashboard_csv", DONOR),
+    Page("results_csv", DONOR, query="indicator=VOT"),
     Page("open_data_iati", DONOR, {"code": "GLOACT"}),
     Page("open_data_360giving_json", DONOR, {"code": "GLOACT"}),
     Page("open_data_360giving_csv", DONOR, {"code": "GLOACT"}),

@@ -1,0 +1,203 @@
+"""The reads of the results pages: the programme dashboard (achieved against target per indicator, filtered by
+country, objective, call and period, and one indicator's disaggregation) and a grant's own results.
+
+People counts are protected by `results.suppression` unless `exact` is asked for (programme officers and
+administrators only: the views decide). The dashboard costs a fixed number of queries whatever the number of grants.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import product
+
+from django.utils.translation import gettext as _
+
+from grants.models import Call, Country, Grant, Objective
+
+from .aggregation import achieved_vs_target, disaggregated
+from .cells import cell_key, dimensions_of
+from .models import Combine, ResultPeriod, StandardIndicator, settings_for
+from .suppression import Cell, Table, suppress_series, suppress_table
+
+FILTERS = ("country", "objective", "call", "period")
+
+
+@dataclass
+class PeriodFigure:
+    number: int | None  # None: all periods together
+    target: Decimal | None
+    achieved: Cell
+
+
+@dataclass
+class IndicatorResult:
+    indicator: StandardIndicator
+    total: PeriodFigure  # all periods in view
+    periods: list[PeriodFigure]
+
+    @property
+    def protected(self) -> bool:
+        return any(p.achieved.suppressed for p in (self.total, *self.periods))
+
+
+@dataclass
+class Disaggregation:
+    indicator: StandardIndicator
+    row_heading: str  # the dimensions down the side, "Sex · Age band"
+    column_heading: str  # the last dimension, across
+    rows: list[str]
+    columns: list[str]
+    table: Table
+
+    @property
+    def rows_with_cells(self):
+        """(row label, its cells, its total) for each row."""
+        return list(zip(self.rows, self.table.cells, self.table.row_totals, strict=True))
+
+    @property
+    def protected(self) -> bool:
+        t = self.table
+        return any(c.suppressed for c in (*(c for row in t.cells for c in row), *t.row_totals, *t.column_totals, t.grand_total))
+
+
+@dataclass
+class Dashboard:
+    programme: object
+    threshold: int
+    framework: str  # the donor's results framework the external codes belong to
+    exact: bool
+    indicators: list[IndicatorResult]
+    disaggregation: Disaggregation | None = None
+    chosen: dict = field(default_factory=dict)
+
+    @property
+    def protected(self) -> bool:
+        return any(r.protected for r in self.indicators) or bool(self.disaggregation and self.disaggregation.protected)
+
+
+@dataclass(frozen=True)
+class _Nothing:
+    """An indicator with no value and no target in view."""
+
+    achieved: Decimal | None = None
+    target: Decimal | None = None
+
+
+_EMPTY = _Nothing()
+
+
+def filter_choices(programme) -> dict[str, list[tuple[str, str]]]:
+    """The values each filter takes ({"country": [(id, label)], …}) and the indicators, in four queries."""
+    grants = Grant.objects.filter(call__programme=programme)
+    return {
+        "country": [(str(c.pk), str(c)) for c in Country.objects.filter(grants__in=grants).distinct().order_by("code")],
+        "objective": [(str(o.pk), str(o)) for o in Objective.objects.filter(programme=programme)],
+        "call": [(str(c.pk), f"{c.reference} – {c.title}") for c in Call.objects.filter(programme=programme).order_by("reference")],
+        "period": [(str(n), str(n)) for n in ResultPeriod.objects.filter(grant__call__programme=programme)
+                   .values_list("number", flat=True).distinct().order_by("number")],
+    }
+
+
+def programme_indicators(programme) -> list[StandardIndicator]:
+    return list(StandardIndicator.objects.filter(programme=programme).prefetch_related("dimensions__categories"))
+
+
+def _plain(values, *, row_totals=None, column_totals=None, grand_total=None) -> Table:
+    """The same shape as a suppressed table, nothing hidden (exact figures, or an indicator that counts no people)."""
+    def total(numbers):
+        numbers = [n for n in numbers if n is not None]
+        return sum(numbers) if numbers else None
+    columns = len(values[0]) if values else 0
+    row_totals = [total(row) for row in values]
+    return Table(
+        cells=[[Cell(v) for v in row] for row in values],
+        row_totals=[Cell(v) for v in row_totals],
+        column_totals=[Cell(total(row[c] for row in values)) for c in range(columns)],
+        grand_total=Cell(total(row_totals)),
+    )
+
+
+def _protected(indicator, exact) -> bool:
+    return indicator.counts_people and not exact
+
+
+def _indicator_results(indicator, total, periods, *, threshold, exact) -> IndicatorResult:
+    """The indicator's figure over all periods in view and per period, its people counts protected together (the
+    periods and their total are one line)."""
+    achieved = [p.achieved for p in periods]
+    if _protected(indicator, exact):
+        series = suppress_series(achieved, total=total.achieved, threshold=threshold)
+        cells, total_cell = series.cells, series.total
+    else:
+        cells, total_cell = [Cell(a) for a in achieved], Cell(total.achieved)
+    return IndicatorResult(
+        indicator=indicator,
+        total=PeriodFigure(None, total.target, total_cell),
+        periods=[PeriodFigure(p.group["period"], p.target, cell) for p, cell in zip(periods, cells, strict=True)],
+    )
+
+
+def _disaggregation(indicator, grants, *, period, threshold, exact) -> Disaggregation | None:
+    """The indicator's cells as a table: the last dimension across, every combination of the others down the side
+    (one row "All" for an indicator with one dimension). None for an indicator without dimensions (or a ratio)."""
+    dimensions = dimensions_of(indicator)
+    if not dimensions or indicator.combine == Combine.RATIO:
+        return None
+    tables = disaggregated(indicator, group_by=("period",) if period else (), grants=grants)
+    figures = tables.get((period,) if period else (), {})
+    axes = [[(d, c) for c in sorted(d.categories.all(), key=lambda c: (c.position, c.code))] for d in dimensions]
+    side, across = list(product(*axes[:-1])), axes[-1]
+    values = [[figures.get(cell_key([(d.code, c.code) for d, c in (*row, column)])) for column in across] for row in side]
+    if _protected(indicator, exact):
+        table = suppress_table(values, threshold=threshold)
+    else:
+        table = _plain(values)
+    return Disaggregation(
+        indicator=indicator,
+        row_heading=" · ".join(d.title() for d in dimensions[:-1]) or _("All"),
+        column_heading=dimensions[-1].title(),
+        rows=[" · ".join(c.title() for _d, c in row) or _("All") for row in side],
+        columns=[c.title() for _d, c in across],
+        table=table,
+    )
+
+
+def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indicators=None) -> Dashboard:
+    """Achieved against target per indicator for the grants the filters leave (`chosen`: {"country": id, …, "period":
+    number}, each optional), with the disaggregation of the indicator `indicator_code` when it has dimensions."""
+    chosen = {name: value for name, value in (chosen or {}).items() if value not in (None, "")}
+    settings = settings_for(programme)
+    threshold = settings.small_cell_threshold
+    indicators = programme_indicators(programme) if indicators is None else indicators
+    grants = Grant.objects.filter(call__programme=programme)
+    for name in ("country", "objective", "call"):
+        if name in chosen:
+            grants = grants.filter(**{f"{name}_id": chosen[name]})
+    period = int(chosen["period"]) if "period" in chosen else None
+    by_period: dict[int, list] = {}
+    for r in achieved_vs_target(programme, group_by=("period",), grants=grants, indicators=indicators):
+        if period is None or r.group["period"] == period:
+            by_period.setdefault(r.indicator.pk, []).append(r)
+    if period is None:
+        overall = {r.indicator.pk: r for r in achieved_vs_target(programme, grants=grants, indicators=indicators)}
+    else:  # one period: its figure is the total
+        overall = {pk: periods[0] for pk, periods in by_period.items()}
+    results = [
+        _indicator_results(indicator, overall.get(indicator.pk, _EMPTY), by_period.get(indicator.pk, []),
+                           threshold=threshold, exact=exact)
+        for indicator in indicators
+    ]
+    chosen_indicator = next((i for i in indicators if i.code == indicator_code), None)
+    return Dashboard(
+        programme=programme, threshold=threshold, framework=settings.external_framework, exact=exact, indicators=results, chosen=chosen,
+        disaggregation=chosen_indicator and _disaggregation(chosen_indicator, grants, period=period, threshold=threshold, exact=exact),
+    )
+
+
+def grant_results(grant) -> tuple[dict, list[tuple[StandardIndicator, list]]]:
+    """The grant's own results, unprotected (they are its own data): its periods ({number: ResultPeriod}) and
+    [(indicator, [Result per period])] for the indicators it has a value or a target for, in four queries."""
+    periods = {p.number: p for p in ResultPeriod.objects.filter(grant=grant)}
+    rows: dict = {}
+    if periods:
+        for r in achieved_vs_target(grant.call.programme, group_by=("period",), grants=Grant.objects.filter(pk=grant.pk)):
+            rows.setdefault(r.indicator, []).append(r)
+    return periods, list(rows.items())
