@@ -103,52 +103,61 @@ class Proposed(NamedTuple):
         return AwardOutcome(self.outcome).label if self.outcome else "—"
 
 
-_DECIMALS = {"requested", "raw_total", "normalised_total", "moderated_total", "spread"}
+def _text(value):
+    return "" if value is None else str(value)
 
 
-def _pack(row: Ranked) -> tuple:
-    """The row in plain values (Decimals as text): the board of a large call is read back whole on every page, and
-    plain tuples load several times faster than named tuples of Decimals."""
-    *values, eliminated = (str(v) if isinstance(v, Decimal) else v for v in row)
-    return (*values, tuple((kind, str(d) if isinstance(d, Decimal) else d) for kind, d in eliminated))
+def _decimal(text):
+    return Decimal(text) if text else None
 
 
-def _unpack(values) -> Ranked:
-    *fields, eliminated = (Decimal(v) if name in _DECIMALS and v is not None else v for name, v in zip(Ranked._fields, values))
-    return Ranked(*fields, tuple((kind, Decimal(d) if kind == "pass_mark" else d) for kind, d in eliminated))
+def _pack(row: Ranked, outcome, reason_index, to_confirm) -> str:
+    """A board entry as one string: the board of a large call is read back whole on every page, and one string per
+    entry loads many times faster than tuples of Decimals. Only the entries of the page shown are unpacked."""
+    eliminated = ";".join(f"s{d}" if kind == "section" else f"p{d}" for kind, d in row.eliminated)
+    return "|".join((
+        str(row.application_id), str(row.organisation_id), str(row.requested), _text(row.rank), str(row.review_count),
+        _text(row.raw_total), _text(row.normalised_total), _text(row.moderated_total), _text(row.spread),
+        "1" if row.divergent else "", eliminated, outcome, str(reason_index), "1" if to_confirm else "",
+    ))
 
 
 @dataclass
 class Board:
-    """The award proposal over the cached ranking, for the ranking page and the bulk confirmation. `entries` are
-    (packed row, outcome, reason, tab, to confirm) in ranking order; `proposed(entry)` gives its Proposed."""
+    """The award proposal over the cached ranking, for the ranking page and the bulk confirmation: one packed string
+    per entry in ranking order (`entry(i)` unpacks it), with the application ids and tabs alongside for filtering."""
 
     grid_name: str | None
     grid_max: Decimal
     sections: list  # (id, title, threshold)
     unreviewed: int
-    entries: list
+    ids: list  # application ids, in ranking order
+    tabs: str  # one letter per entry: the first letter of its tab
+    packed: list
+    reasons: list  # the distinct reasons the entries point to
     allocated: Decimal
     committed: Decimal
     remaining: Decimal  # left in the call's allocation after the proposal
     awarded: int  # decided awards (or shortlisted concept notes)
     proposed_total: Decimal  # requested by the awards to confirm
+    confirm: list  # positions of the awards to confirm
 
-    @staticmethod
-    def proposed(entry) -> Proposed:
-        return Proposed(_unpack(entry[0]), *entry[1:])
+    def entry(self, position) -> Proposed:
+        (application_id, organisation_id, requested, rank, reviews, raw, normalised, moderated, spread, divergent,
+         eliminated, outcome, reason, to_confirm) = self.packed[position].split("|")
+        reasons = tuple(("section", int(e[1:])) if e[0] == "s" else ("pass_mark", Decimal(e[1:])) for e in eliminated.split(";") if e)
+        row = Ranked(int(application_id), int(organisation_id), Decimal(requested), int(rank) if rank else None, int(reviews),
+                     _decimal(raw), _decimal(normalised), _decimal(moderated), _decimal(spread), bool(divergent), reasons)
+        tab = {"f": FUNDED, "r": RESERVE, "e": ELIMINATED}[self.tabs[position]]
+        return Proposed(row, outcome, self.reasons[int(reason)], tab, bool(to_confirm))
 
-    @staticmethod
-    def application_id(entry):
-        return entry[0][0]
-
-    @staticmethod
-    def tab_of(entry):
-        return entry[3]
+    def positions(self, tab=None, ids=None):
+        """Positions of the entries in `tab` (every tab when None) whose application is among `ids` (all when None)."""
+        return [i for i, t in enumerate(self.tabs) if (tab is None or t == tab[0]) and (ids is None or self.ids[i] in ids)]
 
     @property
     def to_confirm(self):
-        return [self.proposed(e) for e in self.entries if e[4]]
+        return [self.entry(i) for i in self.confirm]
 
 
 def proposal_board(call, stage=GridStage.FULL_APPLICATION) -> Board:
@@ -169,17 +178,22 @@ def proposal_board(call, stage=GridStage.FULL_APPLICATION) -> Board:
     items = [(r, r.organisation_id, r.requested, r.review_count, decided.get(r.application_id)) for r in ranked]
     proposed, budget = _walk(call, concept, items, _budget(remaining, concept))
     funded = (AwardOutcome.AWARD, AwardOutcome.SHORTLIST)
-    entries = [
-        (_pack(row), outcome, reason, FUNDED if outcome in funded else RESERVE, outcome in funded and decided.get(row.application_id) is None)
-        for row, (outcome, reason) in zip(ranked, proposed)
-    ]
-    entries += [(_pack(r), AwardOutcome.REJECT, _("Eliminated"), ELIMINATED, False) for r in ranking.rows if r.rank is None]
+    proposed += [(AwardOutcome.REJECT, _("Eliminated"))] * (len(ranking.rows) - len(ranked))
+    reasons, tabs, packed, confirm, total = {}, [], [], [], Decimal(0)
+    for position, (row, (outcome, reason)) in enumerate(zip(ranked + [r for r in ranking.rows if r.rank is None], proposed)):
+        tab = ELIMINATED if row.rank is None else FUNDED if outcome in funded else RESERVE
+        to_confirm = tab == FUNDED and decided.get(row.application_id) is None
+        if to_confirm:
+            confirm.append(position)
+            total += row.requested
+        tabs.append(tab[0])
+        packed.append(_pack(row, outcome, reasons.setdefault(reason, len(reasons)), to_confirm))
     board = Board(
         grid_name=ranking.grid_name, grid_max=ranking.grid_max, sections=ranking.sections, unreviewed=ranking.unreviewed,
-        entries=entries, allocated=available.allocated, committed=available.committed,
-        remaining=budget if not concept else remaining,
-        awarded=sum(1 for outcome in decided.values() if outcome in funded),
-        proposed_total=sum((row.requested for row, e in zip(ranked, entries) if e[4]), Decimal(0)),
+        ids=[r.application_id for r in ranked] + [r.application_id for r in ranking.rows if r.rank is None],
+        tabs="".join(tabs), packed=packed, reasons=list(reasons), allocated=available.allocated,
+        committed=available.committed, remaining=budget if not concept else remaining,
+        awarded=sum(1 for outcome in decided.values() if outcome in funded), proposed_total=total, confirm=confirm,
     )
     cache.set(board_key, board, RANKING_TIMEOUT)
     return board

@@ -72,17 +72,17 @@ def ranking(request, call_pk):
     state, _choices = state_for(RANKING_LIST, request.GET)
     tab = request.GET.get("tab", FUNDED)
     tab = tab if tab in dict(TABS) else FUNDED
-    entries = board.entries
+    matching = None
     if state.q:
         found = search(Application.objects.filter(call=call, stage=stage), RANKING_LIST.search_fields, state.q)
         matching = set(found.order_by().values_list("pk", flat=True))
-        entries = [e for e in entries if board.application_id(e) in matching]
-    counts = Counter(board.tab_of(e) for e in entries)
-    counts["all"] = len(entries)
+    everywhere = board.positions(ids=matching)
+    counts = Counter(board.tabs[i] for i in everywhere)
     extra = {"stage": stage if call.has_concept_note_stage else None}
-    tabs = [{"name": name, "label": label, "count": counts[name], "query": state.query(page=None, tab=name, **extra)} for name, label in TABS]
-    page = Paginator(entries if tab == "all" else [e for e in entries if board.tab_of(e) == tab], state.per_page).get_page(state.page)
-    shown = [board.proposed(e) for e in page]
+    tabs = [{"name": name, "label": label, "count": len(everywhere) if name == "all" else counts[name[0]],
+             "query": state.query(page=None, tab=name, **extra)} for name, label in TABS]
+    page = Paginator(everywhere if tab == "all" else board.positions(tab, matching), state.per_page).get_page(state.page)
+    shown = [board.entry(i) for i in page]
     applications = (
         Application.objects.filter(call=call, pk__in=[p.row.application_id for p in shown])
         .select_related("organisation", "award_decision").in_bulk()
@@ -115,7 +115,7 @@ def ranking(request, call_pk):
         request,
         "applications/ranking.html",
         {
-            "call": call, "stage": stage, "board": board, "rows": rows, "to_confirm": sum(1 for e in board.entries if e[4]), "page": page,
+            "call": call, "stage": stage, "board": board, "rows": rows, "to_confirm": len(board.confirm), "page": page,
             "query": query, "tab": tab, "tabs": tabs, "state": state, "can_decide": can_decide,
             "search_label": RANKING_LIST.search_label, "default_page_size": RANKING_LIST.default_page_size, "columns": 8,
         },
