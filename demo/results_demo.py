@@ -14,15 +14,15 @@ from results.services import default_dimensions, indicator_create, targets_set, 
 
 INDICATORS = [
     # (code, external code, unit, combine, dimensions, counts people, titles)
-    ("VOT", "GERF 2.29", "people", Combine.SUM, ("sex", "age", "exploitation"), True, {
+    ("VOT", "2.29", "people", Combine.SUM, ("sex", "age", "exploitation"), True, {
         "en": "Victims of trafficking assisted", "fr": "Victimes de la traite assistées",
         "es": "Víctimas de trata asistidas", "ru": "Жертвы торговли людьми, получившие помощь",
         "pt": "Vítimas de tráfico assistidas", "ar": "ضحايا الاتجار الذين تلقوا المساعدة"}),
-    ("SOM", "GERF 2.30", "people", Combine.SUM, ("sex", "age"), True, {
+    ("SOM", "2.30", "people", Combine.SUM, ("sex", "age"), True, {
         "en": "Smuggled migrants assisted", "fr": "Migrants objets d'un trafic illicite assistés",
         "es": "Migrantes objeto de tráfico ilícito asistidos", "ru": "Незаконно ввезённые мигранты, получившие помощь",
         "pt": "Migrantes objeto de introdução clandestina assistidos", "ar": "المهاجرون المهرَّبون الذين تلقوا المساعدة"}),
-    ("TRN", "GERF 2.33", "officers", Combine.SUM, ("sex",), False, {
+    ("TRN", "2.33", "officers", Combine.SUM, ("sex",), False, {
         "en": "Front-line officers trained", "fr": "Agents de première ligne formés",
         "es": "Funcionarios de primera línea capacitados", "ru": "Обученные сотрудники первого звена",
         "pt": "Agentes de primeira linha formados", "ar": "الموظفون الميدانيون المدرَّبون"}),
@@ -36,7 +36,7 @@ INDICATORS = [
     ("C72", "", "cases", Combine.SUM, (), False, {
         "en": "Cases referred within 72 h", "fr": "Cas orientés en 72 h", "es": "Casos derivados en 72 h",
         "ru": "Случаи, направленные в течение 72 ч", "pt": "Casos encaminhados em 72 h", "ar": "الحالات المحالة خلال 72 ساعة"}),
-    ("SHR72", "GERF 2.31", "share of cases", Combine.RATIO, (), False, {
+    ("SHR72", "2.31", "share of cases", Combine.RATIO, (), False, {
         "en": "Share of cases referred within 72 h", "fr": "Part des cas orientés en 72 h",
         "es": "Proporción de casos derivados en 72 h", "ru": "Доля случаев, направленных в течение 72 ч",
         "pt": "Proporção de casos encaminhados em 72 h", "ar": "نسبة الحالات المحالة خلال 72 ساعة"}),

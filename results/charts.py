@@ -17,10 +17,18 @@ def figure_text(value) -> str:
     return number_text(value, places=max(0, -Decimal(value).normalize().as_tuple().exponent))
 
 
-def _text(cell):
-    if cell.suppressed:
-        return _("suppressed")
-    return _("not collected") if cell.value is None else figure_text(cell.value)
+def _label(p) -> str:
+    """"Period 1: 201 of 308", or what is missing."""
+    values = {"number": p.number, "target": None if p.target is None else figure_text(p.target)}
+    if p.achieved.suppressed:
+        return (_("Period %(number)s: suppressed, target %(target)s") if p.target is not None
+                else _("Period %(number)s: suppressed, no target")) % values
+    if p.achieved.value is None:
+        return (_("Period %(number)s: target %(target)s, nothing reported") if p.target is not None
+                else _("Period %(number)s: nothing reported, no target")) % values
+    values["achieved"] = figure_text(p.achieved.value)
+    return (_("Period %(number)s: %(achieved)s of %(target)s") if p.target is not None
+            else _("Period %(number)s: %(achieved)s, no target")) % values
 
 
 def indicator_bars(result) -> str:
@@ -29,13 +37,7 @@ def indicator_bars(result) -> str:
     numbers = [p.target or 0 for p in periods]
     numbers += [p.achieved.value for p in periods if not p.achieved.suppressed and p.achieved.value is not None]
     ceiling = nice_ceiling(max(numbers, default=0))
-    labels = [
-        _("Period %(number)s: %(achieved)s of %(target)s") % {
-            "number": p.number, "achieved": _text(p.achieved),
-            "target": _("no target") if p.target is None else figure_text(p.target),
-        }
-        for p in periods
-    ]
+    labels = [_label(p) for p in periods]
     rows = format_html_join(
         "",
         '<text class="chart-label" x="0" y="{}">{}</text>'

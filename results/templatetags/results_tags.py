@@ -1,4 +1,4 @@
-"""Results in templates: `{{ cell|figure }}` shows a figure of `results.suppression` (a number, "not collected", or
+"""Results in templates: `{{ cell|figure }}` shows a figure of `results.suppression` (a number, "not reported", or
 a dash read out as "suppressed"); `{% grant_results grant %}` is the grantee's results section on its grant page
 (`reports` may not import this app)."""
 from django import template
@@ -16,7 +16,7 @@ def figure(cell):
     if cell.suppressed:
         return format_html('<span aria-hidden="true">–</span><span class="visually-hidden">{}</span>', _("suppressed"))
     if cell.value is None:
-        return format_html('<span class="muted">{}</span>', _("not collected"))
+        return format_html('<span class="muted">{}</span>', _("not reported"))
     return figure_text(cell.value)
 
 

@@ -61,7 +61,7 @@ def page_figures(response) -> list[list[str]]:
         t = text(cell)
         if "suppressed" in t:
             return "suppressed"
-        if t in ("– none", "–none", "not collected") or not t:
+        if t in ("– none", "–none", "not reported") or not t:
             return ""
         return t.replace(",", "")
 
