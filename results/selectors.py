@@ -4,7 +4,7 @@ country, objective, call and period, and one indicator's disaggregation) and a g
 People counts are protected by `results.suppression` unless `exact` is asked for (programme officers and
 administrators only: the views decide). The dashboard costs a fixed number of queries whatever the number of grants.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
 
@@ -66,7 +66,6 @@ class Dashboard:
     exact: bool
     indicators: list[IndicatorResult]
     disaggregation: Disaggregation | None = None
-    chosen: dict = field(default_factory=dict)
 
     @property
     def protected(self) -> bool:
@@ -187,7 +186,7 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
     ]
     chosen_indicator = next((i for i in indicators if i.code == indicator_code), None)
     return Dashboard(
-        programme=programme, threshold=threshold, framework=settings.external_framework, exact=exact, indicators=results, chosen=chosen,
+        programme=programme, threshold=threshold, framework=settings.external_framework, exact=exact, indicators=results,
         disaggregation=chosen_indicator and _disaggregation(chosen_indicator, grants, period=period, threshold=threshold, exact=exact),
     )
 
