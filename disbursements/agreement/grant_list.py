@@ -43,8 +43,8 @@ GRANT_LIST = ListSpec(
         Column("status", _("Status"), lambda g: g.get_status_display(), sort=("status",)),
         Column("amount", _("Amount (EUR)"), lambda g: g.amount, kind="money", sort=("amount",)),
         Column("paid", _("Paid (EUR)"), lambda g: g.paid, kind="money", sort=("paid",)),
-        Column("start", _("Start"), lambda g: g.start_date, kind="date", sort=("start_date",)),
-        Column("end", _("End"), lambda g: g.end_date, kind="date", sort=("end_date",)),
+        Column("start", _("Start date"), lambda g: g.start_date, kind="date", sort=("start_date",)),
+        Column("end", _("End date"), lambda g: g.end_date, kind="date", sort=("end_date",)),
     ),
     filters=(
         Filter("call", _("Call"), _calls, lambda qs, v: qs.filter(call_id=v)),

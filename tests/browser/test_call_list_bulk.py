@@ -54,7 +54,7 @@ def test_officer_screens_all_matches_and_exports_the_view(demo_live, new_page, s
     sign_in(officer, base, "officer@demo.test")
     officer.goto(f"{base}/screening/calls/{call.pk}/")
     officer.get_by_label("Country").select_option(str(country.code))
-    officer.get_by_role("button", name="Apply", exact=True).click()
+    officer.get_by_role("button", name="Apply filters").click()
     assert officer.get_by_role("status").filter(has_text="match").inner_text().startswith(f"{expected_total} match")
     screenshot(officer, "call-list-filtered-desktop")
     officer.locator("#id_everything").check()

@@ -67,7 +67,7 @@ def test_grant_list_exports_carry_filters_and_typed_amounts(client, finance, cal
     cells = dict(zip(header, row))
     assert cells["Reference"] == grant.reference and cells["Country"] == "Niger"
     assert cells["Amount (EUR)"] == 50000 and isinstance(cells["Amount (EUR)"], (int, float))
-    assert cells["Paid (EUR)"] == 1000 and cells["Start"].date() == grant.start_date
+    assert cells["Paid (EUR)"] == 1000 and cells["Start date"].date() == grant.start_date
     lines = list(csv.reader(io.StringIO(_body(client.get(f"/grants/export/?country={country.pk}")).decode("utf-8-sig"))))
     assert [line[0] for line in lines[1:]] == [grant.reference] and lines[1][7] == "1000.00"
 
