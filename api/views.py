@@ -25,7 +25,7 @@ from accounts.models import BankDetails, Organisation
 from accounts.selectors import masked_account
 from applications.models import Application, Assignment, ReviewStatus, Score
 from applications.scoring import SheetSection
-from applications.selectors import LIST_RELATED, member_organisations, submitted_applications
+from applications.selectors import LIST_RELATED, SUBMITTED, member_organisations
 from core.converters import as_id
 from core.money import ZERO
 from disbursements.models import Tranche
@@ -151,13 +151,13 @@ class ApplicationViewSet(ReadOnlyViewSet):
     queryset = Application.objects.none()
     filterset_class = filters.ApplicationFilter
     ordering_fields = ["submitted_at", "reference", "updated_at"]
-    ordering = ["-updated_at"]
+    ordering = ["-updated_at", "-id"]
 
     def get_queryset(self):
         user = self.request.user
         readable = Q(organisation__in=member_organisations(user))
         if has_role(user, *R.STAFF_ROLES):
-            readable |= Q(pk__in=submitted_applications().values("pk"))
+            readable |= SUBMITTED
         return Application.objects.filter(readable).select_related(*LIST_RELATED)
 
 

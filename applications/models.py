@@ -121,7 +121,11 @@ class Application(models.Model):
                 name="application_submitted_has_reference",
             ),
         ]
-        indexes = [models.Index(fields=["call", "status"], name="application_call_status_idx")]
+        indexes = [
+            models.Index(fields=["call", "status"], name="application_call_status_idx"),
+            # The API's list, newest first, reads a page without sorting every application.
+            models.Index(fields=["-updated_at", "-id"], name="application_updated_idx"),
+        ]
 
     def __str__(self):
         return self.reference or self.title or str(_("Untitled application"))

@@ -1,5 +1,5 @@
 """Reads of applications, with permissions applied and a fixed number of queries per page."""
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from accounts import roles as R
@@ -29,9 +29,12 @@ def application_for_member(user, pk, *, edit=False):
         raise Http404 from None
 
 
+# Applications that were submitted (whatever became of them since): what programme staff may read.
+SUBMITTED = ~Q(status=ApplicationStatus.DRAFT) & Q(submitted_at__isnull=False)
+
+
 def submitted_applications():
-    """Applications that were submitted (whatever became of them since): what programme staff may read."""
-    return Application.objects.exclude(status=ApplicationStatus.DRAFT).exclude(submitted_at__isnull=True)
+    return Application.objects.filter(SUBMITTED)
 
 
 def application_for_staff(user, pk):
