@@ -14,7 +14,7 @@ from grants.models import Call, Country, Grant, Objective
 
 from .aggregation import achieved_vs_target, disaggregated
 from .cells import cell_key, dimensions_of
-from .models import Combine, ResultPeriod, StandardIndicator, settings_for
+from .models import Combine, ResultPeriod, ResultsSettings, StandardIndicator
 from .suppression import Cell, Table, suppress_series, suppress_table
 
 FILTERS = ("country", "objective", "call", "period")
@@ -95,6 +95,15 @@ def filter_choices(programme) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def programme_settings(programme) -> ResultsSettings:
+    """The programme's results settings, or the defaults (unsaved): no query when the programme was read with
+    `select_related("results_settings")`, as the dashboard's views do."""
+    try:
+        return programme.results_settings
+    except ResultsSettings.DoesNotExist:
+        return ResultsSettings(programme=programme)
+
+
 def programme_indicators(programme) -> list[StandardIndicator]:
     return list(StandardIndicator.objects.filter(programme=programme).prefetch_related("dimensions__categories"))
 
@@ -134,27 +143,31 @@ def _indicator_results(indicator, total, periods, *, threshold, exact) -> Indica
     )
 
 
+def cell_table(indicator, figures: dict, *, threshold, exact):
+    """`figures` ({cell key: figure}) of an indicator with dimensions as a table: the last dimension across, every
+    combination of the others down the side, people counts protected unless `exact`. Returns the rows and columns
+    (each a tuple of (dimension, category) pairs) and the table."""
+    axes = [[(d, c) for c in sorted(d.categories.all(), key=lambda c: (c.position, c.code))] for d in dimensions_of(indicator)]
+    side, across = list(product(*axes[:-1])), [(pair,) for pair in axes[-1]]
+    values = [[figures.get(cell_key([(d.code, c.code) for d, c in (*row, *column)])) for column in across] for row in side]
+    table = suppress_table(values, threshold=threshold) if _protected(indicator, exact) else _plain(values)
+    return side, across, table
+
+
 def _disaggregation(indicator, grants, *, period, threshold, exact) -> Disaggregation | None:
-    """The indicator's cells as a table: the last dimension across, every combination of the others down the side
-    (one row "All" for an indicator with one dimension). None for an indicator without dimensions (or a ratio)."""
+    """The indicator's cells as a table (`cell_table`; one row "All" for an indicator with one dimension). None for
+    an indicator without dimensions (or a ratio)."""
     dimensions = dimensions_of(indicator)
     if not dimensions or indicator.combine == Combine.RATIO:
         return None
     tables = disaggregated(indicator, group_by=("period",) if period else (), grants=grants)
-    figures = tables.get((period,) if period else (), {})
-    axes = [[(d, c) for c in sorted(d.categories.all(), key=lambda c: (c.position, c.code))] for d in dimensions]
-    side, across = list(product(*axes[:-1])), axes[-1]
-    values = [[figures.get(cell_key([(d.code, c.code) for d, c in (*row, column)])) for column in across] for row in side]
-    if _protected(indicator, exact):
-        table = suppress_table(values, threshold=threshold)
-    else:
-        table = _plain(values)
+    side, across, table = cell_table(indicator, tables.get((period,) if period else (), {}), threshold=threshold, exact=exact)
     return Disaggregation(
         indicator=indicator,
         row_heading=" · ".join(d.title() for d in dimensions[:-1]) or _("All"),
         column_heading=dimensions[-1].title(),
         rows=[" · ".join(c.title() for _d, c in row) or _("All") for row in side],
-        columns=[c.title() for _d, c in across],
+        columns=[c.title() for ((_d, c),) in across],
         table=table,
     )
 
@@ -163,7 +176,7 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
     """Achieved against target per indicator for the grants the filters leave (`chosen`: {"country": id, …, "period":
     number}, each optional), with the disaggregation of the indicator `indicator_code` when it has dimensions."""
     chosen = {name: value for name, value in (chosen or {}).items() if value not in (None, "")}
-    settings = settings_for(programme)
+    settings = programme_settings(programme)
     threshold = settings.small_cell_threshold
     indicators = programme_indicators(programme) if indicators is None else indicators
     grants = Grant.objects.filter(call__programme=programme)

@@ -52,7 +52,7 @@ class DashboardFilters(forms.Form):
 
 def _view(request, *, allow_exact):
     require_role(request.user, *R.ENVELOPE_READERS)
-    programmes = list(programmes_with_envelope())
+    programmes = list(programmes_with_envelope().select_related("results_settings"))  # read by the dashboard
     if not programmes:
         raise Http404
     code = request.GET.get("programme")
