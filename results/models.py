@@ -153,14 +153,33 @@ class ResultPeriod(models.Model):
         return f"{self.grant.reference} {self.number}"
 
 
+class ReviewStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted for review")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Sent back for correction")
+
+
+# Recording a value again (services.values_record) puts it back to "submitted" from any status.
+REVIEW_TRANSITIONS = {
+    ReviewStatus.SUBMITTED: {ReviewStatus.ACCEPTED, ReviewStatus.RETURNED},
+    ReviewStatus.ACCEPTED: set(),
+    ReviewStatus.RETURNED: set(),
+}
+
+
 class IndicatorValue(models.Model):
-    """A grant's value of one indicator in one period: the total, and the cells below it."""
+    """A grant's value of one indicator in one period: the total, and the cells below it, with the officer's review
+    (the comment and reviewer of the last review stay when the value is submitted again)."""
 
     period = models.ForeignKey(ResultPeriod, on_delete=models.CASCADE, related_name="values")
     indicator = models.ForeignKey(StandardIndicator, on_delete=models.PROTECT, related_name="values")
     total = models.DecimalField(_("total"), **VALUE)
     recorded_at = models.DateTimeField(_("recorded"), auto_now=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    review_status = models.CharField(_("review"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.SUBMITTED)
+    review_comment = models.TextField(_("officer's comment"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         ordering = ["period", "indicator"]
@@ -169,6 +188,7 @@ class IndicatorValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["period", "indicator"], name="indicator_value_unique"),
             models.CheckConstraint(condition=Q(total__isnull=True) | Q(total__gte=0), name="indicator_value_not_negative"),
+            models.CheckConstraint(condition=Q(review_status__in=ReviewStatus.values), name="indicator_value_review_valid"),
         ]
 
 

@@ -1,10 +1,12 @@
 """Services for results: the programme's dimensions and indicators, each grant's values and targets per period."""
 from django.db import transaction
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from accounts import roles as R
+from accounts.access import has_role
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import number_text
@@ -13,9 +15,12 @@ from grants.models import Country, Grant
 
 from .cells import indicator_cells
 from .models import (
-    LANGUAGE_CODES, Category, Combine, Dimension, IndicatorCell, IndicatorTarget, IndicatorValue, ResultPeriod,
-    ResultsSettings, StandardIndicator,
+    LANGUAGE_CODES, REVIEW_TRANSITIONS, Category, Combine, Dimension, IndicatorCell, IndicatorTarget, IndicatorValue,
+    ResultPeriod, ResultsSettings, ReviewStatus, StandardIndicator,
 )
+
+# Who reviews the values grantees submit.
+REVIEWERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 
 # The default dimensions, in their order, with titles in the six languages; nationality's categories are the
 # programme's countries (added by default_dimensions) followed by "other".
@@ -234,7 +239,8 @@ def _checked_cells(indicator, total, cells):
 
 def values_record(*, actor, grant, period_number, period_start, period_end, values) -> ResultPeriod:
     """Record a period's values for a grant: `values` maps each indicator to {"total": …, "cells": {key: …}} (a
-    missing or None number is "not collected"). A value recorded again replaces the earlier one, cells included."""
+    missing or None number is "not collected"). A value recorded again replaces the earlier one, cells included, and
+    goes back to the officer for review."""
     with transaction.atomic():
         grant = Grant.objects.select_for_update().select_related("call").get(pk=grant.pk)
         indicators = _indicators(grant, list(values))
@@ -254,8 +260,8 @@ def values_record(*, actor, grant, period_number, period_start, period_end, valu
             if value is None:
                 value = IndicatorValue.objects.create(period=period, indicator_id=indicator_id, total=total, recorded_by=recorder)
             else:
-                value.total, value.recorded_by = total, recorder
-                value.save(update_fields=["total", "recorded_by", "recorded_at"])
+                value.total, value.recorded_by, value.review_status = total, recorder, ReviewStatus.SUBMITTED
+                value.save(update_fields=["total", "recorded_by", "recorded_at", "review_status"])
                 value.cells.all().delete()
             IndicatorCell.objects.bulk_create(IndicatorCell(value=value, key=key, amount=a) for key, a in amounts.items())
         audit_record(actor=actor, verb="grant.result_values", target=grant,
@@ -285,3 +291,25 @@ def targets_set(*, actor, grant, period_number, period_start, period_end, target
                 before.save(update_fields=["target"])
         audit_record(actor=actor, verb="grant.result_targets", target=grant, data={"period": period_number, "targets": changes})
     return period
+
+
+def value_review(*, actor, value, accept, comment="") -> IndicatorValue:
+    """The officer's review of a submitted value: accepted, or sent back to the grantee with a comment saying what
+    to correct (the grantee's next recording submits it again)."""
+    if not has_role(actor, *REVIEWERS):
+        raise DomainError(_("Only programme officers may review results."), code="forbidden")
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise DomainError(_("Say what the grantee should correct."), code="comment_required", field="comment")
+    status = ReviewStatus.ACCEPTED if accept else ReviewStatus.RETURNED
+    with transaction.atomic():
+        value = IndicatorValue.objects.select_for_update().select_related("period__grant", "indicator").get(pk=value.pk)
+        if status not in REVIEW_TRANSITIONS[ReviewStatus(value.review_status)]:
+            raise DomainError(_("%(indicator)s was already reviewed.") % {"indicator": value.indicator.code},
+                              code="already_reviewed")
+        value.review_status, value.review_comment, value.reviewed_by, value.reviewed_at = status, comment, actor, timezone.now()
+        value.save(update_fields=["review_status", "review_comment", "reviewed_by", "reviewed_at"])
+        audit_record(actor=actor, verb="grant.result_value_review", target=value.period.grant,
+                     data={"period": value.period.number, "indicator": value.indicator.code, "status": status.value,
+                           "comment": comment})
+    return value

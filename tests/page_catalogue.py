@@ -104,6 +104,7 @@ PAGES = (
     Page("my_grant", CSO8, GRANT),
     Page("report_list", CSO8, GRANT),
     Page("report_edit", CSO8, {"pk": Ref("report.pk")}),
+    Page("results_entry", CSO8, {**GRANT, "period_number": 1}),
     Page("application_messages", CSO2, {"pk": Ref("submitted.pk")}),
     Page("grant_messages", CSO8, GRANT),
     # Reviewers
@@ -151,6 +152,7 @@ PAGES = (
     Page("results_dashboard", DONOR, query="indicator=VOT"),
     # Officers may see the exact figures, marked confidential
     Page("results_dashboard", OFFICER, query="exact=1&indicator=VOT"),
+    Page("results_review", OFFICER, {**GRANT, "period_number": 1}),
     Page("open_data", DONOR),
     # Administrators: Django's admin, one page of each kind (its other URLs are the same views for other models)
     Page("outbox", ADMIN),

@@ -31,4 +31,7 @@ def number(value):
 @register.inclusion_tag("results/_grant_results.html")
 def grant_results(grant):
     periods, rows = grant_results_of(grant)
-    return {"rows": [(indicator, [(r, periods.get(r.group["period"])) for r in results]) for indicator, results in rows]}
+    return {
+        "grant": grant, "periods": list(periods.values()),
+        "rows": [(indicator, [(r, periods.get(r.group["period"])) for r in results]) for indicator, results in rows],
+    }
