@@ -104,7 +104,8 @@ def test_another_organisations_member_gets_404_and_staff_donors_reviewers_403(
 
 def test_a_period_the_grant_does_not_have_is_404(client, cso_user, grant, indicators):
     client.force_login(cso_user)
-    assert client.get(url(grant, 99)).status_code == 404
+    for number in (99, 10**18 - 1):
+        assert client.get(url(grant, number)).status_code == 404
 
 
 def test_the_review_page_is_for_officers_and_administrators(
@@ -181,3 +182,14 @@ def test_both_pages_cost_the_same_queries_for_few_and_many_indicators(client, cs
                          dimensions=[dimensions["sex"], dimensions["age"]] if n % 2 else [])
     submit_all()
     assert (_count(client, cso_user, url(grant)), _count(client, officer, review_url(grant))) == few
+
+
+def test_unreadable_numbers_and_part_people_are_refused_keeping_the_draft(client, cso_user, grant, indicators):
+    client.force_login(cso_user)
+    people = indicators["people"]
+    response = client.post(url(grant), entry_data(people, ["abc", "1"]))
+    assert response.status_code == 400 and "Nothing was saved yet" in response.content.decode()
+    assert html.fromstring(response.content.decode()).get_element_by_id(f"id_i{people.pk}-c0").get("value") == "abc"
+    response = client.post(url(grant), entry_data(people, ["2.5"]))
+    assert response.status_code == 400 and "P1: enter a whole number of people, 0 or more." in response.content.decode()
+    assert not IndicatorValue.objects.exists()
