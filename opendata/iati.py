@@ -12,7 +12,12 @@ What the schema cannot check is decided here:
 The file is written as a stream (`write_activities`): the parent's figures come from one aggregated query, then
 the grants are read in batches of GRANT_BATCH with their records (`_records`, five queries per batch) and each child
 activity is built, written and dropped, so memory stays flat and queries grow with batches, not grants.
+
+Besides its logframe results, a grant carries the programme's standard indicators it has values or targets for
+(`results`): two more queries for a batch with any (`_standard_results`), and the indicators and results settings
+once for the file; a programme without results costs not one query more.
 """
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +26,7 @@ from io import BytesIO
 from itertools import islice
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -33,6 +38,8 @@ from disbursements.models import ApprovedExpenditure, Payment
 from grants.models import AgreementStatus, AgreementVersion, Envelope, Grant, LedgerEntry, LedgerKind
 from grants.periods import reporting_periods
 from reports.models import IndicatorProgress, ReportStatus
+from results.models import IndicatorTarget, IndicatorValue, ResultPeriod
+from results.selectors import cell_table, grant_figure, programme_indicators, programme_settings, protected_figures
 
 IATI_VERSION = "2.03"
 CURRENCY = "EUR"
@@ -55,6 +62,7 @@ RESULT_OTHER = "9"
 SECTOR_DAC = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
 BUDGET_ORIGINAL, BUDGET_COMMITTED = "1", "2"  # BudgetType, BudgetStatus
 MEASURE_UNIT = "1"  # IndicatorMeasure
+INDICATOR_REPORTING_ORG = "99"  # IndicatorVocabulary: the reporting organisation's own (the donor framework's codes)
 DESCRIPTION_GENERAL = "1"  # DescriptionType
 
 GRANT_BATCH = 200  # grants built and written together (their records read in one set of queries)
@@ -72,6 +80,18 @@ class GrantRecords:
     expenditure: list = field(default_factory=list)
     indicators: list = field(default_factory=list)  # IndicatorProgress values of approved report versions
     signature_recorded_at: object = None  # when the agreement's version 1 was stored
+    results: dict = field(default_factory=dict)  # {standard indicator id: {period number: PeriodFigures}}
+
+
+@dataclass
+class PeriodFigures:
+    """A grant's value (total and cells) and target of one standard indicator in one results period."""
+
+    start: date
+    end: date
+    total: Decimal | None = None
+    cells: dict = field(default_factory=dict)  # {cell key: amount}
+    target: Decimal | None = None
 
 
 def published_grants(programme):
@@ -108,6 +128,26 @@ def _records(grant_ids) -> dict:
     return records
 
 
+def _standard_results(grant_ids, records):
+    """Add each grant's standard indicator values (with their cells) and targets to `records`, in two queries."""
+    period = {"grant": F("period__grant_id"), "number": F("period__number"), "start": F("period__start"),
+              "end": F("period__end")}
+
+    def figures(row) -> PeriodFigures:
+        periods = records[row["grant"]].results.setdefault(row["indicator_id"], {})
+        return periods.setdefault(row["number"], PeriodFigures(row["start"], row["end"]))
+
+    for row in IndicatorValue.objects.filter(period__grant__in=grant_ids).values(
+        "indicator_id", "total", "cells__key", "cells__amount", **period
+    ):
+        found = figures(row)
+        found.total = row["total"]
+        if row["cells__key"] is not None:
+            found.cells[row["cells__key"]] = row["cells__amount"]
+    for row in IndicatorTarget.objects.filter(period__grant__in=grant_ids).values("indicator_id", "target", **period):
+        figures(row).target = row["target"]
+
+
 def _parent_rows(grants):
     """One small row per grant, in reference order, for the parent activity: its reference, country (the agreement's
     or the grantee's), DAC sector and committed amount. One query, streamed."""
@@ -123,10 +163,16 @@ def _parent_rows(grants):
 
 def _grant_batches(grants):
     """The grants (call, country and organisation joined) in reference order, as lists of GRANT_BATCH with their
-    records: one query for the grants, streamed, and five per batch."""
-    rows = grants.select_related("call", "country", "organisation").order_by("reference").iterator(chunk_size=GRANT_BATCH)
+    records: one query for the grants, streamed, and five per batch (seven when some grant of it has results)."""
+    rows = grants.select_related("call", "country", "organisation").annotate(
+        has_results=Exists(ResultPeriod.objects.filter(grant=OuterRef("pk")))
+    ).order_by("reference").iterator(chunk_size=GRANT_BATCH)
     while batch := list(islice(rows, GRANT_BATCH)):
-        yield batch, _records([grant.pk for grant in batch])
+        records = _records([grant.pk for grant in batch])
+        with_results = [grant.pk for grant in batch if grant.has_results]
+        if with_results:
+            _standard_results(with_results, records)
+        yield batch, records
 
 
 # ---- arithmetic ---------------------------------------------------------------------------------------------------
@@ -161,7 +207,7 @@ def budget_split(start: date, end: date, amount: Decimal) -> list[tuple[date, da
 
 def _decimal_text(value) -> str | None:
     """An indicator value without trailing zeros (150.00 -> "150"), or None when empty."""
-    return None if value is None else f"{value.normalize():f}"
+    return None if value is None else f"{Decimal(value).normalize():f}"
 
 
 # ---- writing ------------------------------------------------------------------------------------------------------
@@ -305,6 +351,7 @@ class _Writer:
             self._transaction(activity, txn, grant, child_id)
         _sub(activity, "related-activity", {"ref": self.parent_id, "type": RELATED_PARENT})
         self._results(activity, grant, records.indicators)
+        self._standard_results(activity, records.results)
         return activity
 
     def _transaction(self, activity, txn: Txn, grant, child_id):
@@ -342,6 +389,79 @@ class _Writer:
                     for tag in ("target", "actual"):
                         if row[tag] is not None:
                             _sub(period, tag, {"value": _decimal_text(row[tag])})
+
+
+    @functools.cached_property
+    def indicators(self):
+        """The programme's standard indicators (dimensions and categories with them) and its small-cell threshold,
+        read once, when the first grant with results is written."""
+        return programme_indicators(self.programme), programme_settings(self.programme).small_cell_threshold
+
+    def _standard_results(self, activity, results: dict):
+        """One output result per standard indicator the grant has values or targets for, one period per results
+        period with its target and what may be published of its value.
+
+        People counts are protected as on the results dashboard (`results.selectors`): the periods and the grant's
+        figure over them as one line, each period's cells as its disaggregation table. A hidden figure is left out
+        (no `<actual>`, nor a value that is merely marked), as is a figure not collected: what is published can
+        never give a hidden one away, since the same figures are hidden wherever they are shown."""
+        if not results:
+            return
+        indicators, threshold = self.indicators
+        for indicator in indicators:
+            periods = results.get(indicator.pk)
+            if not periods:
+                continue
+            numbers = sorted(periods)
+            achieved = [periods[n].total for n in numbers]
+            cells, _total = protected_figures(indicator, achieved, grant_figure(indicator, achieved),
+                                              threshold=threshold, exact=False)
+            result = _sub(activity, "result", {"type": RESULT_TYPE["output"]})  # standard indicators have no level
+            self._titles(result, indicator)
+            element = _sub(result, "indicator", {"measure": MEASURE_UNIT})
+            self._titles(element, indicator)
+            if indicator.external_code:
+                _sub(element, "reference", {"vocabulary": INDICATOR_REPORTING_ORG, "code": indicator.external_code})
+            for number, cell in zip(numbers, cells, strict=True):
+                figures = periods[number]
+                period = _sub(element, "period")
+                _sub(period, "period-start", {"iso-date": _iso(figures.start)})
+                _sub(period, "period-end", {"iso-date": _iso(figures.end)})
+                if figures.target is not None:
+                    _sub(period, "target", {"value": _decimal_text(figures.target)})
+                self._actual(period, cell, ())
+                if figures.cells:
+                    self._disaggregation(period, indicator, figures.cells, threshold)
+
+    def _disaggregation(self, period, indicator, cells: dict, threshold):
+        """An `<actual>` per cell of the period's disaggregation table, per row total and (with more than one
+        row) per column total, each naming its categories as dimensions; the grand total is the period's own."""
+        side, across, table = cell_table(indicator, cells, threshold=threshold, exact=False)
+        for row, row_cells, row_total in zip(side, table.cells, table.row_totals, strict=True):
+            for column, cell in zip(across, row_cells, strict=True):
+                self._actual(period, cell, (*row, *column))
+            if row:
+                self._actual(period, row_total, row)
+        if len(side) > 1:
+            for column, cell in zip(across, table.column_totals, strict=True):
+                self._actual(period, cell, column)
+
+    def _actual(self, period, cell, categories):
+        """`<actual>` of a published figure with a `<dimension>` per (dimension, category); nothing for a hidden
+        or uncollected one."""
+        if cell.suppressed or cell.value is None:
+            return
+        actual = _sub(period, "actual", {"value": _decimal_text(cell.value)})
+        for dimension, category in categories:
+            _sub(actual, "dimension", {"name": dimension.title(self.lang), "value": category.title(self.lang)})
+
+    def _titles(self, parent, item):
+        """`<title>` with the item's title in the file's language, then in each other language it has."""
+        title = _sub(parent, "title")
+        _sub(title, "narrative", text=item.title(self.lang))
+        for code, _name in settings.LANGUAGES:
+            if code != self.lang and item.titles.get(code):
+                _sub(title, "narrative", {XML_LANG: code}, item.titles[code])
 
 
 def _country_code(grant) -> str:

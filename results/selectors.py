@@ -127,15 +127,28 @@ def _protected(indicator, exact) -> bool:
     return indicator.counts_people and not exact
 
 
+def protected_figures(indicator, achieved, total, *, threshold, exact) -> tuple[list[Cell], Cell]:
+    """An indicator's figures per period and their total as cells, people counts protected together (the periods
+    and their total are one line)."""
+    if _protected(indicator, exact):
+        series = suppress_series(achieved, total=total, threshold=threshold)
+        return series.cells, series.total
+    return [Cell(a) for a in achieved], Cell(total)
+
+
+def grant_figure(indicator, achieved) -> Decimal | None:
+    """One grant's figure over its periods (`achieved`, oldest first, None where not collected) by the indicator's
+    combine rule, as `aggregation.achieved_vs_target` makes it for a group of one grant (not for ratios)."""
+    collected = [a for a in achieved if a is not None]
+    if not collected:
+        return None
+    return {Combine.SUM: sum, Combine.MAXIMUM: max, Combine.LATEST: lambda figures: figures[-1]}[indicator.combine](collected)
+
+
 def _indicator_results(indicator, total, periods, *, threshold, exact) -> IndicatorResult:
     """The indicator's figure over all periods in view and per period, its people counts protected together (the
     periods and their total are one line)."""
-    achieved = [p.achieved for p in periods]
-    if _protected(indicator, exact):
-        series = suppress_series(achieved, total=total.achieved, threshold=threshold)
-        cells, total_cell = series.cells, series.total
-    else:
-        cells, total_cell = [Cell(a) for a in achieved], Cell(total.achieved)
+    cells, total_cell = protected_figures(indicator, [p.achieved for p in periods], total.achieved, threshold=threshold, exact=exact)
     return IndicatorResult(
         indicator=indicator,
         total=PeriodFigure(None, total.target, total_cell),
