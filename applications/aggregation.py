@@ -19,9 +19,9 @@ Rules (documented for the committee report):
   by (1) the higher mean in the section with the largest maximum (relevance in the PRAG grid), (2) the smaller
   amount requested, (3) the earlier submission (lower reference number).
 
-The heavy lifting is two grouped database aggregates, pivoted so they return one row per review (points and
-applicable maximum of each section) and one per application (mean of each criterion); Python then rescales,
-normalises and ranks in Decimal on those rows, never on individual scores. The divisions stay in Python: SQLite
+The heavy lifting is one grouped database aggregate, pivoted so it returns one row per review (points and
+applicable maximum of each section); Python then rescales, normalises and ranks in Decimal on those rows, never
+on individual scores. The divisions stay in Python: SQLite
 would do them in floating point, and the figures must be the same to the cent on every database.
 """
 import secrets
@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Avg, Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, When
 
 from core.money import round_money
 from grants.models import EvaluationGrid, GridStage
@@ -39,6 +39,7 @@ from grants.models import EvaluationGrid, GridStage
 from .models import (
     Application,
     ApplicationStatus,
+    Assignment,
     AssignmentStatus,
     ConflictDeclaration,
     RankingVersion,
@@ -65,18 +66,21 @@ def _rounded(value):
 
 def counted_scores(call, stage=GridStage.FULL_APPLICATION):
     """Scores that count: submitted reviews of active assignments whose reviewer declared no conflict, for the
-    applications of one stage (concept notes or full applications)."""
-    conflicted = ConflictDeclaration.objects.filter(
-        application=OuterRef("review__assignment__application"),
-        reviewer=OuterRef("review__assignment__reviewer"),
-        has_conflict=True,
+    applications of one stage (concept notes or full applications). The conflicted assignments are read first (one
+    small query), so the scores are not each checked against the declarations."""
+    conflicted = list(
+        Assignment.objects.filter(application__call=call, application__stage=stage).filter(
+            Exists(ConflictDeclaration.objects.filter(
+                application=OuterRef("application"), reviewer=OuterRef("reviewer"), has_conflict=True,
+            ))
+        ).values_list("pk", flat=True)
     )
     return Score.objects.filter(
         review__assignment__application__call=call,
         review__assignment__application__stage=stage,
         review__status=ReviewStatus.SUBMITTED,
         review__assignment__status=AssignmentStatus.ACTIVE,
-    ).exclude(Exists(conflicted))
+    ).exclude(review__assignment_id__in=conflicted)
 
 
 @dataclass
@@ -94,7 +98,6 @@ class ApplicationResult:
     application: Application
     reviews: list = field(default_factory=list)
     sections: dict = field(default_factory=dict)  # section id -> mean
-    criteria: dict = field(default_factory=dict)  # criterion id -> mean score
     raw_total: Decimal | None = None
     normalised_total: Decimal | None = None
     moderated_total: Decimal | None = None
@@ -195,17 +198,6 @@ def _review_results(call, stage, maxima, application=None):
     return reviews
 
 
-def _criterion_means(call, stage, grid):
-    """{application id: {criterion id: mean score}}, from one row per application with a column per criterion."""
-    criteria = [c.pk for section in grid.sections.all() for c in section.criteria.all()]
-    columns = {f"mean_{pk}": Avg(Case(When(criterion_id=pk, then=F("value")))) for pk in criteria}
-    rows = _applicable_scores(call, stage).values_list("review__assignment__application_id").annotate(**columns).order_by()
-    return {
-        application_id: {pk: _q(mean) for pk, mean in zip(criteria, means) if mean is not None}
-        for application_id, *means in rows
-    }
-
-
 def _mean_sd(values):
     mean = sum(values, Decimal(0)) / len(values)
     return mean, (sum(((v - mean) ** 2 for v in values), Decimal(0)) / len(values)).sqrt()
@@ -231,6 +223,8 @@ def call_results(call, stage=GridStage.FULL_APPLICATION) -> CallResults:
     applications = list(
         Application.objects.filter(call=call, stage=stage, status__in=RANKABLE)
         .select_related("organisation", "moderated_score", "award_decision")
+        # The organisation's budget (a money field, slow to load) is never shown with a ranking.
+        .defer("organisation__annual_budget", "organisation__annual_budget_currency")
         .order_by("sequence")
     )
     results = {a.pk: ApplicationResult(application=a) for a in applications}
@@ -240,9 +234,6 @@ def call_results(call, stage=GridStage.FULL_APPLICATION) -> CallResults:
         for review in reviews.values():
             if review.application_id in results:
                 results[review.application_id].reviews.append(review)
-        for application_id, means in _criterion_means(call, stage, grid).items():
-            if application_id in results:
-                results[application_id].criteria = means
     sections = list(grid.sections.all()) if grid else []
     for result in results.values():
         _summarise(result, sections, grid, call)
