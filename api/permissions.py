@@ -34,3 +34,5 @@ ApplicationReaders = role_permission(R.APPLICANT, *R.STAFF_ROLES)
 # Reviews: reviewers (their own assignments) and the officers who run panels (applications.review.views).
 ReviewReaders = role_permission(R.REVIEWER, R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 EnvelopeReaders = role_permission(*R.ENVELOPE_READERS)
+# Results: the readers of the results dashboard (results.views), who are the envelope's.
+ResultsReaders = EnvelopeReaders

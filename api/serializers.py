@@ -247,3 +247,61 @@ class EnvelopeSerializer(serializers.Serializer):
     disbursed = serializers.CharField()
     available = serializers.CharField(help_text=_("What is left of the envelope to allocate to calls."))
     calls = CallPositionSerializer(many=True)
+
+
+# ---- results ----------------------------------------------------------------------------------------------------
+
+
+class FigureSerializer(serializers.Serializer):
+    """An achieved figure as the results dashboard's CSV gives it: people counts always protected."""
+
+    value = serializers.CharField(
+        allow_null=True, help_text=_("Plain digits with a dot; null when not collected or when suppressed."),
+    )
+    suppressed = serializers.BooleanField(
+        help_text=_("Hidden by small-cell protection: a small count of people, or a figure that would reveal one."),
+    )
+
+
+class PeriodResultSerializer(serializers.Serializer):
+    period = serializers.IntegerField(allow_null=True, help_text=_("The reporting period; null for all periods in view."))
+    target = serializers.CharField(allow_null=True)
+    achieved = FigureSerializer()
+
+
+class IndicatorResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    external_code = serializers.CharField(help_text=_("The donor's indicator code in its results framework, or empty."))
+    title = serializers.CharField()
+    unit = serializers.CharField()
+    periods = PeriodResultSerializer(many=True)
+    total = PeriodResultSerializer(help_text=_("All periods in view, combined by the indicator's rule."))
+
+
+class DisaggregationRowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    cells = FigureSerializer(many=True)
+    total = FigureSerializer()
+
+
+class DisaggregationSerializer(serializers.Serializer):
+    indicator = serializers.CharField(help_text=_("The code of the indicator disaggregated."))
+    row_heading = serializers.CharField()
+    column_heading = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = DisaggregationRowSerializer(many=True)
+    column_totals = FigureSerializer(many=True)
+    grand_total = FigureSerializer()
+
+
+@extend_schema_serializer(many=False)
+class ResultsSerializer(serializers.Serializer):
+    """results.selectors.Dashboard as the dashboard's CSV gives it (results.views.csv_rows)."""
+
+    programme_code = serializers.CharField()
+    framework = serializers.CharField(help_text=_("The donor's results framework the external codes belong to."))
+    threshold = serializers.IntegerField(help_text=_("People counts below this are not published."))
+    indicators = IndicatorResultSerializer(many=True)
+    disaggregation = DisaggregationSerializer(
+        allow_null=True, help_text=_("The cells of the indicator asked for with ?indicator=, when it has dimensions."),
+    )

@@ -36,8 +36,11 @@ from grants.models import Call, Grant, LedgerEntry, LedgerKind
 from grants.selectors import PUBLIC_STATUSES, envelope_position, programmes_with_envelope
 from reports.models import Report
 from reports.selectors import report_for, reports_for
+from results.selectors import FILTERS, dashboard
+from results.views import plain_number
 
 from . import filters, permissions, serializers as s
+from .filters import MAX_ID
 
 # 401: no or a bad bearer token (with no session); 403: a role that may not use the endpoint; 404: not there, or
 # not the user's to see; 429: over a rate limit (api.throttling), with Retry-After.
@@ -326,9 +329,82 @@ class EnvelopeViewSet(viewsets.ViewSet):
     def list(self, request):
         query = EnvelopeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        programmes = programmes_with_envelope()
-        code = query.validated_data.get("programme")
-        programme = programmes.filter(code__iexact=code).first() if code else programmes.first()
-        if programme is None:
-            raise NotFound(_("No programme with this code has an envelope."))
-        return Response(s.EnvelopeSerializer(envelope_position(programme).as_dict()).data)
+        return Response(s.EnvelopeSerializer(envelope_position(_programme(query)).as_dict()).data)
+
+
+def _programme(query):
+    """The programme a checked query names (?programme=), else the first; 404 when there is none."""
+    programmes = programmes_with_envelope().select_related("results_settings")
+    code = query.validated_data.get("programme")
+    programme = programmes.filter(code__iexact=code).first() if code else programmes.first()
+    if programme is None:
+        raise NotFound(_("No programme with this code has an envelope."))
+    return programme
+
+
+# ---- results ----------------------------------------------------------------------------------------------------
+
+
+def _id_param(help_text):
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text=help_text)
+
+
+class ResultsQuerySerializer(EnvelopeQuerySerializer):
+    """The results dashboard's filters; an id that matches nothing leaves no grant, so no figure."""
+
+    country = _id_param(_("Id of the grants' country."))
+    objective = _id_param(_("Id of the grants' objective."))
+    call = _id_param(_("Id of the grants' call."))
+    period = serializers.IntegerField(required=False, min_value=1, max_value=32767, help_text=_("A reporting period."))
+    indicator = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", required=False, max_length=32,
+        help_text=_("The code of an indicator whose disaggregation to add."),
+    )
+
+
+def _figure(cell) -> dict:
+    return {"value": None if cell.suppressed else plain_number(cell.value) or None, "suppressed": cell.suppressed}
+
+
+def _period(figure) -> dict:
+    return {"period": figure.number, "target": plain_number(figure.target) or None, "achieved": _figure(figure.achieved)}
+
+
+def _results(d) -> dict:
+    """The dashboard's figures (results.selectors.Dashboard) as ResultsSerializer gives them."""
+    t = d.disaggregation
+    return {
+        "programme_code": d.programme.code, "framework": d.framework, "threshold": d.threshold,
+        "indicators": [{
+            "code": r.indicator.code, "external_code": r.indicator.external_code, "title": r.indicator.title(),
+            "unit": r.indicator.unit, "periods": [_period(p) for p in r.periods], "total": _period(r.total),
+        } for r in d.indicators],
+        "disaggregation": t and {
+            "indicator": t.indicator.code, "row_heading": t.row_heading, "column_heading": t.column_heading,
+            "columns": t.columns,
+            "rows": [{"label": label, "cells": [_figure(c) for c in cells], "total": _figure(total)}
+                     for label, cells, total in t.rows_with_cells],
+            "column_totals": [_figure(c) for c in t.table.column_totals], "grand_total": _figure(t.table.grand_total),
+        },
+    }
+
+
+class ResultsViewSet(viewsets.ViewSet):
+    """A programme's results: achieved against target per standard indicator, per reporting period and over all
+    periods in view, for the grants the filters leave, with one indicator's disaggregation on request. The
+    figures of the results dashboard's CSV: people counts always protected by small-cell suppression. For
+    programme staff and donor observers."""
+
+    permission_classes = [IsAuthenticated, permissions.ResultsReaders]
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[ResultsQuerySerializer],
+        responses={200: s.ResultsSerializer, 400: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def list(self, request):
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chosen = {name: query.validated_data.get(name) for name in FILTERS}
+        d = dashboard(_programme(query), chosen=chosen, indicator_code=query.validated_data.get("indicator"))
+        return Response(s.ResultsSerializer(_results(d)).data)

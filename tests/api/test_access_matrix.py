@@ -126,10 +126,12 @@ def test_detail(request, world, role, endpoint):
             assert response.json()["reference" if endpoint == "grants" else "id"] == _key(endpoint, obj)
 
 
+@pytest.mark.parametrize("endpoint", ["envelope", "results"])
 @pytest.mark.parametrize("role", ROLES)
-def test_envelope(request, world, role):
+def test_programme_figures(request, world, role, endpoint):
+    """The envelope and the results, like their dashboards: programme staff and donor observers only."""
     expected = 200 if role in (*STAFF, "donor") else _refusal(role)
-    assert _client(request, role).get("/api/v1/envelope/").status_code == expected
+    assert _client(request, role).get(f"/api/v1/{endpoint}/").status_code == expected
 
 
 def test_missing_objects_are_404_like_others(request, world):
