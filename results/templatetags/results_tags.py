@@ -1,6 +1,6 @@
 """Results in templates: `{{ cell|figure }}` shows a figure of `results.suppression` (a number, "not reported", or
 a dash read out as "suppressed"); `{% grant_results grant %}` is the grantee's results section on its grant page
-(`reports` may not import this app)."""
+(`reports` may not import this app), `{% grant_results grant staff=True %}` the programme's."""
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -29,9 +29,10 @@ def number(value):
 
 
 @register.inclusion_tag("results/_grant_results.html")
-def grant_results(grant):
+def grant_results(grant, staff=False):
+    """`staff`: the programme's grant page, whose links go to the review of each period instead of its entry."""
     periods, rows = grant_results_of(grant)
     return {
-        "grant": grant, "periods": list(periods.values()),
+        "grant": grant, "periods": list(periods.values()), "staff": staff,
         "rows": [(indicator, [(r, periods.get(r.group["period"])) for r in results]) for indicator, results in rows],
     }

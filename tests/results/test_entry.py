@@ -71,8 +71,11 @@ def test_the_grantee_saves_a_period_with_cells_and_totals(client, cso_user, gran
     assert cells["sex=male|age=0-11"] == Decimal(0) and cells["sex=female|age=18+"] is None
     assert stored(grant, indicators["trained"])[0].total == 25
     assert AuditEvent.objects.filter(verb="grant.result_values").exists()
-    # The grant page's results section links each period's entry.
+    # The grant page's results section links each period's entry; the programme's grant page, its review.
     assert f'href="{url(grant)}"' in client.get(f"/my/grants/{grant.reference}/").content.decode()
+    client.force_login(make_user("programme_officer"))
+    staff_page = client.get(f"/grants/{grant.reference}/").content.decode()
+    assert f'href="{review_url(grant)}"' in staff_page and f'href="{url(grant)}"' not in staff_page
 
 
 def test_a_total_below_its_cells_is_refused_on_the_page_keeping_what_was_typed(client, cso_user, grant, indicators):
