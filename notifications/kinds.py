@@ -111,6 +111,9 @@ KINDS = {kind.id: kind for kind in (
          Channel.IMMEDIATE, _ORG, **_REPORT),
     Kind("report_changes_requested", _("Changes requested to a report"),
          _("Grant %(grant)s: changes were requested to %(report)s."), Channel.IMMEDIATE, _ORG, **_REPORT),
+    Kind("result_returned", _("Results sent back"),
+         _("Grant %(grant)s: the results of period %(period)s were sent back with a comment (%(indicator)s)."),
+         Channel.IMMEDIATE, _ORG),
     Kind("report_due", _("Report reminders"), _("Grant %(grant)s: %(report)s is due on %(due)s."),
          Channel.IMMEDIATE, _ORG, dates=("due",), **_REPORT, variants={
              "overdue": _("Grant %(grant)s: %(report)s was due on %(due)s and has not been submitted."),

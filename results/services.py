@@ -1,6 +1,8 @@
 """Services for results: the programme's dimensions and indicators, each grant's values and targets per period."""
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -12,6 +14,7 @@ from core.errors import DomainError
 from core.formats import number_text
 from core.money import MoneyValueError, exact_cents
 from grants.models import Country, Grant
+from notifications.services import notify
 
 from .cells import indicator_cells
 from .models import (
@@ -312,4 +315,11 @@ def value_review(*, actor, value, accept, comment="") -> IndicatorValue:
         audit_record(actor=actor, verb="grant.result_value_review", target=value.period.grant,
                      data={"period": value.period.number, "indicator": value.indicator.code, "status": status.value,
                            "comment": comment})
+        if not accept:
+            grant = value.period.grant
+            grantees = get_user_model().objects.filter(
+                memberships__organisation_id=grant.organisation_id, is_active=True
+            ).distinct()
+            notify(grantees, "result_returned", url=reverse("results_entry", args=[grant.reference, value.period.number]),
+                   params={"grant": grant.reference, "period": value.period.number, "indicator": value.indicator.code})
     return value

@@ -11,6 +11,7 @@ from lxml import html
 from accounts.models import MemberRole
 from accounts.services import membership_set
 from audit.models import AuditEvent
+from notifications.models import Notification
 from results.models import IndicatorValue, ReviewStatus
 from results.services import default_dimensions, indicator_create
 from tests.conftest import make_user
@@ -144,6 +145,9 @@ def test_the_officer_accepts_one_returns_one_and_the_grantee_resubmits(client, c
     assert (people_value.review_status, trained_value.review_status) == (ReviewStatus.ACCEPTED, ReviewStatus.RETURNED)
     assert trained_value.reviewed_by == officer and trained_value.reviewed_at is not None
     assert AuditEvent.objects.filter(verb="grant.result_value_review").count() == 2
+    # The grantee is told that a value was sent back (and nothing of the accepted one).
+    told = Notification.objects.get(recipient=cso_user, kind="result_returned")
+    assert told.url == url(grant) and told.params["indicator"] == "T1"
     # A reviewed value is not reviewed again until it is resubmitted.
     assert client.post(review_url(grant), {"value": people_value.pk, "action": "return",
                                            f"v{people_value.pk}-comment": "x"}).status_code == 400
