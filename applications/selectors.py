@@ -12,7 +12,9 @@ LIST_RELATED = ("call", "call__programme", "organisation")
 
 
 def member_organisations(user, perm="view_organisation"):
-    return objects_for(user, f"accounts.{perm}", Organisation.objects.all())
+    # Object permissions on an organisation come only with a membership (accounts.services), so only the
+    # organisations the user belongs to are checked, not every organisation in the database.
+    return objects_for(user, f"accounts.{perm}", Organisation.objects.filter(memberships__user_id=user.pk))
 
 
 def applications_of_member(user):
