@@ -23,6 +23,7 @@ DOMAIN = "django"
 SKIP_PARTS = {".venv", "tests", "migrations", "node_modules", "staticfiles", "media", "locale", "test-artifacts", ".git"}
 KEYWORDS = {
     "_": None,
+    "_lazy": None,  # gettext_lazy imported as _lazy beside gettext as _
     "gettext": None,
     "gettext_lazy": None,
     "gettext_noop": None,

@@ -27,6 +27,7 @@ def test_extraction_finds_python_templates_contexts_and_plurals(template):
     assert (None, "Calls for proposals") in keys  # a template
     assert (None, "Choose one of the languages offered.") in keys  # a service
     assert ("button: open the grant", "Open") in keys  # a template with a context
+    assert (None, "Above the funding line") in keys  # gettext_lazy imported as _lazy (applications/ranking_views.py)
     plural = next(m for m in template if isinstance(m.id, tuple) and "submitted application of" in m.id[0])
     assert "submitted applications of" in plural.id[1]
 
