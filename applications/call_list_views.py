@@ -12,7 +12,7 @@ from accounts.access import require_role
 from core.errors import DomainError
 from grants.models import Call, CallStatus
 from lists.bulk import actions_for
-from lists.export import FORMATS, export_response
+from lists.export import list_export
 from lists.listing import apply_state, list_page, state_for
 from lists.services import bulk_job_start
 
@@ -50,11 +50,7 @@ def screening_list(request, call_pk):
 @login_required
 def screening_export(request, call_pk):
     call = _call(request, call_pk)
-    spec = call_list_spec(call)
-    state, _choices = state_for(spec, request.GET)
-    fmt = request.GET.get("format", "csv")
-    rows = apply_state(state, call_applications(call))
-    return export_response(spec, rows, fmt if fmt in FORMATS else "csv", f"{call.reference}-applications")
+    return list_export(call_list_spec(call), request, call_applications(call), f"{call.reference}-applications")
 
 
 @require_POST

@@ -13,8 +13,8 @@ from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.errors import DomainError
 from core.outbox import QUEUED, STATUS_LABELS, outbox_counts, outbox_messages, status_of
-from lists.export import FORMATS, export_response
-from lists.listing import Column, Filter, ListSpec, apply_state, list_page, state_for
+from lists.export import list_export
+from lists.listing import Column, Filter, ListSpec, list_page
 
 from .outbox_services import outbox_retry, outbox_retry_failed
 
@@ -64,9 +64,7 @@ def outbox(request):
 @login_required
 def outbox_export(request):
     require_role(request.user, *READERS)
-    state, _choices = state_for(OUTBOX_LIST, request.GET)
-    fmt = request.GET.get("format", "csv")
-    return export_response(OUTBOX_LIST, apply_state(state, outbox_messages()), fmt if fmt in FORMATS else "csv", "outbox")
+    return list_export(OUTBOX_LIST, request, outbox_messages(), "outbox")
 
 
 @require_POST

@@ -14,8 +14,8 @@ from .audit_list import AUDIT_LIST, COUNT_LIMIT, audit_rows
 from grants.selectors import envelope_position, open_calls, programmes_with_envelope
 from inbox.selectors import inbox_for, is_member
 from inbox.services import visit_record
-from lists.export import FORMATS, export_response
-from lists.listing import apply_state, list_page, state_for
+from lists.export import list_export
+from lists.listing import list_page
 
 
 def home(request):
@@ -51,6 +51,4 @@ def audit_log(request):
 @login_required
 def audit_log_export(request):
     require_role(request.user, *R.STAFF_ROLES)
-    state, _choices = state_for(AUDIT_LIST, request.GET)
-    fmt = request.GET.get("format", "csv")
-    return export_response(AUDIT_LIST, apply_state(state, audit_rows()), fmt if fmt in FORMATS else "csv", "audit-log")
+    return list_export(AUDIT_LIST, request, audit_rows(), "audit-log")

@@ -17,6 +17,8 @@ from openpyxl.styles import Font
 
 from core import csvfiles
 
+from .listing import apply_state, state_for
+
 CHUNK = 500
 FORMATS = ("csv", "xlsx")
 NUMBER_FORMATS = {"money": "#,##0.00", "number": "#,##0.##", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
@@ -110,3 +112,12 @@ def export_response(spec, queryset, fmt, filename):
     response["Cache-Control"] = "private, no-store"
     return response
 
+
+def list_export(spec, request, queryset, filename, *, rows=None):
+    """The list's current view (filters, search and sort from the query string) in the format asked for
+    (`?format=csv|xlsx`, CSV otherwise). `rows` wraps the matches when a row needs more than its model (the payment
+    queue's tranche states)."""
+    state, _choices = state_for(spec, request.GET)
+    matches = apply_state(state, queryset)
+    fmt = request.GET.get("format", "")
+    return export_response(spec, rows(matches) if rows else matches, fmt if fmt in FORMATS else "csv", filename)

@@ -19,8 +19,8 @@ from core.uploads import serve_upload
 from grants.access import can_report_for, grant_for
 from grants.budget import summarise
 from grants.models import BudgetHeading, Grant
-from lists.export import FORMATS, export_response
-from lists.listing import apply_state, list_page, state_for
+from lists.export import list_export
+from lists.listing import list_page
 
 from . import selectors, services
 from .forms import AttachmentForm, ExpenditureForm, IndicatorFormSet, ReportForm, ReviewForm
@@ -233,9 +233,7 @@ def report_queue(request):
 @login_required
 def report_queue_export(request):
     require_role(request.user, *R.ENVELOPE_READERS)
-    state, _choices = state_for(REPORT_LIST, request.GET)
-    fmt = request.GET.get("format", "csv")
-    return export_response(REPORT_LIST, apply_state(state, submitted_reports()), fmt if fmt in FORMATS else "csv", "reports")
+    return list_export(REPORT_LIST, request, submitted_reports(), "reports")
 
 
 @login_required

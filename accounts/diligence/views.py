@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.uploads import serve_upload
-from lists.export import FORMATS, export_response
-from lists.listing import apply_state, list_page, state_for
+from lists.export import list_export
+from lists.listing import list_page
 
 from .. import roles as R
 from ..access import can_on, is_programme_staff, organisation_for, require_role
@@ -267,6 +267,4 @@ def overview(request):
 @login_required
 def overview_export(request):
     spec, _last_import_at = _overview_spec(request)
-    state, _choices = state_for(spec, request.GET)
-    fmt = request.GET.get("format", "csv")
-    return export_response(spec, apply_state(state, organisation_rows()), fmt if fmt in FORMATS else "csv", "due-diligence")
+    return list_export(spec, request, organisation_rows(), "due-diligence")

@@ -21,8 +21,8 @@ from core.errors import DomainError
 from grants.access import grant_for, may_read_grants
 from grants.budget import summarise
 from grants.models import AgreementVersion, Grant
-from lists.export import FORMATS, export_response
-from lists.listing import apply_state, list_page, state_for
+from lists.export import list_export
+from lists.listing import list_page
 
 from .. import agreements
 from .grant_list import GRANT_LIST, grant_rows
@@ -73,9 +73,7 @@ def grant_list(request):
 @login_required
 def grant_list_export(request):
     require_role(request.user, *R.ENVELOPE_READERS)
-    state, _choices = state_for(GRANT_LIST, request.GET)
-    fmt = request.GET.get("format", "csv")
-    return export_response(GRANT_LIST, apply_state(state, grant_rows(request.user)), fmt if fmt in FORMATS else "csv", "grants")
+    return list_export(GRANT_LIST, request, grant_rows(request.user), "grants")
 
 
 def _portal_url(reference):

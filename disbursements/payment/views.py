@@ -14,8 +14,8 @@ from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.documents import pdf_response
 from core.errors import DomainError
-from lists.export import FORMATS, export_response
-from lists.listing import apply_state, list_page, state_for
+from lists.export import list_export
+from lists.listing import list_page
 
 from . import selectors as sel
 from ..fx import fx_rate_set, rates_import
@@ -51,10 +51,7 @@ def payment_queue(request):
 @login_required
 def payment_queue_export(request):
     require_role(request.user, *R.ENVELOPE_READERS)
-    state, _choices = state_for(PAYMENT_QUEUE, request.GET)
-    fmt = request.GET.get("format", "csv")
-    grants = sel.QueueExport(apply_state(state, sel.queue_grants(request.user)))
-    return export_response(PAYMENT_QUEUE, grants, fmt if fmt in FORMATS else "csv", "payment-queue")
+    return list_export(PAYMENT_QUEUE, request, sel.queue_grants(request.user), "payment-queue", rows=sel.QueueExport)
 
 
 @login_required
