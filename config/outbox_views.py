@@ -2,6 +2,7 @@
 programme officers may look. Subjects only: bodies may hold personal data."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -69,6 +70,12 @@ def outbox_export(request):
 
 @require_POST
 @login_required
+def _back_to_the_list(request):
+    """The outbox as the administrator was viewing it (its filters and page come back with the form)."""
+    query = QueryDict(request.POST.get("query", "")[:1000]).urlencode()
+    return redirect(f"{reverse('outbox')}?{query}" if query else reverse("outbox"))
+
+
 def outbox_message_retry(request, pk):
     require_role(request.user, R.ADMINISTRATOR)
     try:
@@ -77,7 +84,7 @@ def outbox_message_retry(request, pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The e-mail to %(to)s is queued again.") % {"to": message.to})
-    return redirect("outbox")
+    return _back_to_the_list(request)
 
 
 @require_POST
@@ -87,4 +94,4 @@ def outbox_retry_all(request):
     count = outbox_retry_failed(actor=request.user)
     messages.success(request, ngettext("%(count)d failed e-mail is queued again.",
                                        "%(count)d failed e-mails are queued again.", count) % {"count": count})
-    return redirect("outbox")
+    return _back_to_the_list(request)

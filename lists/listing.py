@@ -162,6 +162,11 @@ class ListPage:
         """The list's state without the page: for the pager, the exports and saving the view."""
         return self.state.query(page=None)
 
+    @property
+    def page_query(self):
+        """The list's state with the page shown: for a form on the page that comes back to it."""
+        return self.state.query(page=str(self.page.number) if self.page.number > 1 else None)
+
 
 def _choices(spec):
     return {f.name: [(str(value), label) for value, label in f.choices()] for f in spec.filters}
