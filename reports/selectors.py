@@ -79,12 +79,8 @@ def versions_of(report, *, drafts=True) -> list[ReportVersion]:
     return list(versions)
 
 
-def review_queue(today: date):
-    """Reports waiting for the officer (oldest submission first), and periods overdue without a submitted report."""
-    waiting = list(
-        Report.objects.filter(status=ReportStatus.SUBMITTED).select_related(*REPORT_RELATED).order_by("submitted_at", "pk")
-    )
+def overdue_periods(today: date):
+    """Reporting periods overdue without a submitted report, the earliest due first (the officer's report queue)."""
     grants = list(Grant.objects.filter(status__in=REPORTING_STATUSES).select_related("call__programme", "organisation"))
-    overdue = sorted((row for row in period_rows(grants, today) if row.overdue), key=lambda row: (row.period.due, row.grant.reference))
-    return waiting, overdue
+    return sorted((row for row in period_rows(grants, today) if row.overdue), key=lambda row: (row.period.due, row.grant.reference))
 

@@ -222,7 +222,7 @@ def report_queue(request):
     report."""
     require_role(request.user, *R.ENVELOPE_READERS)
     listing = list_page(REPORT_LIST, request, submitted_reports())
-    _waiting, overdue = selectors.review_queue(timezone.localdate())
+    overdue = selectors.overdue_periods(timezone.localdate())
     return render(request, "reports/queue.html", {
         "listing": listing, "overdue": overdue, "export_url": reverse("report_queue_export"),
         "waiting": ReportStatus.SUBMITTED,
