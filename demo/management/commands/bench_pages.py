@@ -45,6 +45,7 @@ PAGES = {
     "envelope_dashboard": (R.FINANCE_OFFICER, lambda call: reverse("envelope_dashboard")),
     "api_grants": (R.FINANCE_OFFICER, lambda call: reverse("grant-list")),
     "api_payments": (R.FINANCE_OFFICER, lambda call: reverse("payment-list")),
+    "report_queue": (R.PROGRAMME_OFFICER, lambda call: reverse("report_queue")),
 }
 
 
