@@ -2,10 +2,12 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.cache import cache
 from django.http import Http404
 
 from accounts import roles as R
 from accounts.access import has_role
+from audit.selectors import data_version
 from grants.access import grants_for
 from grants.models import Grant
 from grants.periods import Period, grant_periods
@@ -77,6 +79,22 @@ def versions_of(report, *, drafts=True) -> list[ReportVersion]:
     if not drafts:
         versions = versions.exclude(status=ReportStatus.DRAFT)
     return list(versions)
+
+
+OVERDUE_SHOWN = 50
+
+
+def overdue_summary(today: date):
+    """(how many periods are overdue, the OVERDUE_SHOWN due earliest) for the officers' report queue. Working them
+    out reads every reporting grant's periods, so the answer is cached until anything changes (every change writes
+    an audit event: `data_version`) or the day turns."""
+    key = f"overdue-periods:{today.isoformat()}:{data_version()}"
+    summary = cache.get(key)
+    if summary is None:
+        rows = overdue_periods(today)
+        summary = (len(rows), rows[:OVERDUE_SHOWN])
+        cache.set(key, summary, 60 * 60)
+    return summary
 
 
 def overdue_periods(today: date):

@@ -222,9 +222,9 @@ def report_queue(request):
     report."""
     require_role(request.user, *R.ENVELOPE_READERS)
     listing = list_page(REPORT_LIST, request, submitted_reports())
-    overdue = selectors.overdue_periods(timezone.localdate())
+    overdue_count, overdue = selectors.overdue_summary(timezone.localdate())
     return render(request, "reports/queue.html", {
-        "listing": listing, "overdue": overdue, "export_url": reverse("report_queue_export"),
+        "listing": listing, "overdue": overdue, "overdue_count": overdue_count, "export_url": reverse("report_queue_export"),
         "waiting": ReportStatus.SUBMITTED,
     })
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone, translation
 
@@ -26,6 +27,13 @@ def _english_after_each_test():
     each from English so one test's French or Arabic never reaches the next."""
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a rolled-back test's ids come round again in the next one, so figures
+    cached under them (the audit trail's latest id, a version number) could otherwise be read by another test."""
+    cache.clear()
 
 
 def make_user(*roles, **kwargs):

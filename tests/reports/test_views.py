@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from disbursements.fx import fx_rate_set
 from disbursements.models import ApprovedExpenditure
-from reports import services
+from reports import selectors, services
 from reports.models import ReportStatus
 
 from ..conftest import login
@@ -245,3 +246,19 @@ def test_list_query_count_constant(client, grant, cso_user, django_assert_max_nu
 def test_editor_may_write(client, grant, editor):
     login(client, editor)
     assert client.post(reverse("report_list", args=[grant.reference]), {"period": "1"}).status_code == 302
+
+
+def test_queue_shows_the_overdue_due_earliest_and_follows_changes_at_once(client, cso_user, officer, call, organisation, monkeypatch):
+    """The overdue part is cached, capped and counted; a change anywhere (here a report submitted) shows at once."""
+    from tests.reports.test_services import submitted
+
+    monkeypatch.setattr(selectors, "OVERDUE_SHOWN", 1)
+    _grants(2, call, organisation)
+    login(client, officer)
+    total, (first,) = selectors.overdue_summary(timezone.localdate())
+    content = client.get(reverse("report_queue")).content.decode()
+    assert f"The 1 due earliest of {total} overdue reports" in content and first.grant.reference in content
+    submitted(cso_user, first.grant, period=first.period.number)
+    content = client.get(reverse("report_queue")).content.decode()
+    assert f"The 1 due earliest of {total - 1} overdue reports" in content or total - 1 <= 1
+    assert selectors.overdue_summary(timezone.localdate())[0] == total - 1
