@@ -61,7 +61,7 @@ def test_outbox_and_calendar_pages_fit_and_retry_works(chromium, live_server, ad
         page.goto(live_server.url + "/outbox/?status=failed")
         screenshot(page, "outbox-failed-360")
         page.get_by_role("button", name="Retry the e-mail to very.long.recipient.address.number0@").first.click()
-        page.wait_for_url("**/outbox/")
+        page.wait_for_url("**/outbox/?status=failed")  # back to the view it was retried from
         assert "is queued again" in page.locator(".messages").inner_text()
         assert not found, "\n".join(found)
     finally:
