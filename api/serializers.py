@@ -273,7 +273,8 @@ class IndicatorResultSerializer(serializers.Serializer):
     code = serializers.CharField()
     external_code = serializers.CharField(help_text=_("The donor's indicator code in its results framework, or empty."))
     title = serializers.CharField()
-    unit = serializers.CharField()
+    unit = serializers.CharField(help_text=_("The unit's code (stable), or empty."))
+    unit_title = serializers.CharField(help_text=_("The unit in the reader's language, or empty."))
     periods = PeriodResultSerializer(many=True)
     total = PeriodResultSerializer(help_text=_("All periods in view, combined by the indicator's rule."))
 

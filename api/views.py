@@ -377,7 +377,8 @@ def _results(d) -> dict:
         "programme_code": d.programme.code, "framework": d.framework, "threshold": d.threshold,
         "indicators": [{
             "code": r.indicator.code, "external_code": r.indicator.external_code, "title": r.indicator.title(),
-            "unit": r.indicator.unit, "periods": [_period(p) for p in r.periods], "total": _period(r.total),
+            "unit": r.indicator.unit.code if r.indicator.unit else "", "unit_title": r.indicator.unit.title() if r.indicator.unit else "",
+            "periods": [_period(p) for p in r.periods], "total": _period(r.total),
         } for r in d.indicators],
         "disaggregation": t and {
             "indicator": t.indicator.code, "row_heading": t.row_heading, "column_heading": t.column_heading,

@@ -13,7 +13,8 @@ from results.models import Combine, StandardIndicator
 from results.services import default_dimensions, indicator_create, targets_set, values_record
 
 INDICATORS = [
-    # (code, external code, unit, combine, dimensions, counts people, titles)
+    # (code, external code, unit code (results.services.STANDARD_UNITS: titles in six languages), combine, dimensions,
+    # counts people, titles)
     ("VOT", "2.29", "people", Combine.SUM, ("sex", "age", "exploitation"), True, {
         "en": "Victims of trafficking assisted", "fr": "Victimes de la traite assistées",
         "es": "Víctimas de trata asistidas", "ru": "Жертвы торговли людьми, получившие помощь",
@@ -36,7 +37,7 @@ INDICATORS = [
     ("C72", "", "cases", Combine.SUM, (), False, {
         "en": "Cases referred within 72 h", "fr": "Cas orientés en 72 h", "es": "Casos derivados en 72 h",
         "ru": "Случаи, направленные в течение 72 ч", "pt": "Casos encaminhados em 72 h", "ar": "الحالات المحالة خلال 72 ساعة"}),
-    ("SHR72", "2.31", "share of cases", Combine.RATIO, (), False, {
+    ("SHR72", "2.31", "share-of-cases", Combine.RATIO, (), False, {
         "en": "Share of cases referred within 72 h", "fr": "Part des cas orientés en 72 h",
         "es": "Proporción de casos derivados en 72 h", "ru": "Доля случаев, направленных в течение 72 ч",
         "pt": "Proporção de casos encaminhados em 72 h", "ar": "نسبة الحالات المحالة خلال 72 ساعة"}),

@@ -83,7 +83,7 @@ def achieved_vs_target(programme, *, group_by=(), grants=None, indicators=None) 
     if unknown:
         raise ValueError(f"Cannot group results by {sorted(unknown)}.")
     if indicators is None:
-        indicators = StandardIndicator.objects.filter(programme=programme)
+        indicators = StandardIndicator.objects.filter(programme=programme).select_related("unit")
     indicators = list(indicators)
     values = IndicatorValue.objects.filter(indicator__programme=programme)
     targets = IndicatorTarget.objects.filter(indicator__programme=programme)

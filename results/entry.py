@@ -150,7 +150,7 @@ def results_entry(request, reference, period_number):
     grant = _member_grant(request.user, reference)
     start, end = _period_dates(grant, period_number)
     indicators = (StandardIndicator.objects.filter(programme_id=grant.call.programme_id).exclude(combine=Combine.RATIO)
-                  .prefetch_related("dimensions__categories"))
+                  .select_related("unit").prefetch_related("dimensions__categories"))
     values = {v.indicator_id: v for v in IndicatorValue.objects.filter(period__grant=grant, period__number=period_number)
               .prefetch_related("cells")}
     data = request.POST if request.method == "POST" else None
@@ -197,7 +197,7 @@ def results_review(request, reference, period_number):
     period = ResultPeriod.objects.filter(grant=grant, number=period_number).first()
     if period is None:
         raise Http404
-    values = list(IndicatorValue.objects.filter(period=period).select_related("indicator", "reviewed_by")
+    values = list(IndicatorValue.objects.filter(period=period).select_related("indicator__unit", "reviewed_by")
                   .prefetch_related("cells", "indicator__dimensions__categories").order_by("indicator__position", "indicator__code"))
     chosen = as_id(request.POST.get("value")) if request.method == "POST" else None
     if request.method == "POST" and (chosen not in {v.pk for v in values} or request.POST.get("action") not in ("accept", "return")):

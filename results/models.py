@@ -5,6 +5,8 @@ A value is stored per disaggregation cell (one category per dimension of the ind
 as "sex=female|age=12-17") with the total beside the cells. Empty (null) means "not collected", which is not zero.
 Ratio indicators hold no values of their own: aggregation divides their numerator by their denominator.
 """
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -16,6 +18,7 @@ from grants.models import Grant, Programme
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 # Codes go into cell keys ("dimension=category|..."), so they may not hold "=" or "|".
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 CODE = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$", _("Use letters, digits and . _ + - only."))
 VALUE = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
 
@@ -95,12 +98,27 @@ class Combine(models.TextChoices):
     RATIO = "ratio", _("Ratio of two indicators")
 
 
+class Unit(TitledModel):
+    """What an indicator counts (people, cases, beds, …), with its title in the six languages. The code is stable
+    (the API gives it); people read the title in their language."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="result_units")
+
+    class Meta:
+        ordering = ["programme", "code"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="unit_code_unique")]
+
+
 class StandardIndicator(TitledModel):
     """An indicator every grant of the programme reports on, optionally mapped to one of the donor's indicators."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="standard_indicators")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    unit = models.CharField(_("unit"), max_length=64, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="indicators"
+    )
     combine = models.CharField(_("combined across grants and periods by"), max_length=8, choices=Combine.choices, default=Combine.SUM)
     numerator = models.ForeignKey(
         "self", verbose_name=_("numerator"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -105,7 +105,7 @@ def programme_settings(programme) -> ResultsSettings:
 
 
 def programme_indicators(programme) -> list[StandardIndicator]:
-    return list(StandardIndicator.objects.filter(programme=programme).prefetch_related("dimensions__categories"))
+    return list(StandardIndicator.objects.filter(programme=programme).select_related("unit").prefetch_related("dimensions__categories"))
 
 
 def _plain(values, *, row_totals=None, column_totals=None, grand_total=None) -> Table:

@@ -18,8 +18,8 @@ from notifications.services import notify
 
 from .cells import indicator_cells
 from .models import (
-    LANGUAGE_CODES, REVIEW_TRANSITIONS, Category, Combine, Dimension, IndicatorCell, IndicatorTarget, IndicatorValue,
-    ResultPeriod, ResultsSettings, ReviewStatus, StandardIndicator,
+    CODE_PATTERN, LANGUAGE_CODES, REVIEW_TRANSITIONS, Category, Combine, Dimension, IndicatorCell, IndicatorTarget, IndicatorValue,
+    ResultPeriod, ResultsSettings, ReviewStatus, StandardIndicator, Unit,
 )
 
 # Who reviews the values grantees submit.
@@ -118,6 +118,25 @@ def settings_set(*, actor, programme, small_cell_threshold, external_framework) 
     return settings
 
 
+# Common units with their titles in the six languages: indicator_create adds the one an indicator names by code to
+# its programme the first time (migration 0004 mapped the free-text units of before to the same table). Russian
+# gives the form read after a number ("120 случаев").
+STANDARD_UNITS = {
+    "people": {"en": "people", "fr": "personnes", "es": "personas", "ru": "человек", "pt": "pessoas", "ar": "أشخاص"},
+    "children": {"en": "children", "fr": "enfants", "es": "niños y niñas", "ru": "детей", "pt": "crianças", "ar": "أطفال"},
+    "cases": {"en": "cases", "fr": "cas", "es": "casos", "ru": "случаев", "pt": "casos", "ar": "حالات"},
+    "officers": {"en": "officers", "fr": "agents", "es": "funcionarios", "ru": "сотрудников", "pt": "agentes", "ar": "موظفون"},
+    "agreements": {"en": "agreements", "fr": "accords", "es": "acuerdos", "ru": "соглашений", "pt": "acordos", "ar": "اتفاقات"},
+    "share-of-cases": {"en": "share of cases", "fr": "part des cas", "es": "proporción de casos", "ru": "доля случаев",
+                       "pt": "proporção de casos", "ar": "نسبة الحالات"},
+    "beds": {"en": "beds", "fr": "lits", "es": "camas", "ru": "койко-мест", "pt": "camas", "ar": "أسرّة"},
+    "sessions": {"en": "sessions", "fr": "séances", "es": "sesiones", "ru": "занятий", "pt": "sessões", "ar": "جلسات"},
+    "organisations": {"en": "organisations", "fr": "organisations", "es": "organizaciones", "ru": "организаций",
+                      "pt": "organizações", "ar": "منظمات"},
+    "percent": {"en": "%", "fr": "%", "es": "%", "ru": "%", "pt": "%", "ar": "٪"},
+}
+
+
 def _check_titles(titles):
     if not isinstance(titles, dict) or not titles.get("en") or set(titles) - set(LANGUAGE_CODES):
         raise DomainError(
@@ -126,12 +145,44 @@ def _check_titles(titles):
         )
 
 
+def unit_create(*, actor, programme, code, titles) -> Unit:
+    """A unit of the programme's indicators: a code (stable, given by the API) and its title in English and in any of
+    the other five languages."""
+    _check_titles(titles)
+    if not isinstance(code, str) or not CODE_PATTERN.match(code) or len(code) > 32:
+        raise DomainError(_("Use letters, digits and . _ + - only."), code="invalid_code", field="code")
+    with transaction.atomic():
+        if Unit.objects.filter(programme=programme, code=code).exists():
+            raise DomainError(_("The programme already has a unit %(code)s.") % {"code": code}, code="duplicate", field="code")
+        unit = Unit.objects.create(programme=programme, code=code, titles=titles)
+        audit_record(actor=actor, verb="programme.result_unit", target=programme, data={"code": code, "titles": titles})
+    return unit
+
+
+def _unit_for(actor, programme, unit):
+    """The indicator's unit: None or "" for none, a Unit of the programme, or the code of one; a code of
+    STANDARD_UNITS the programme does not have yet is added with its six titles. Call inside the transaction."""
+    if unit is None or unit == "":
+        return None
+    if isinstance(unit, Unit):
+        if unit.programme_id != programme.pk:
+            raise DomainError(_("Choose a unit of this programme."), code="invalid_unit", field="unit")
+        return unit
+    found = Unit.objects.filter(programme=programme, code=unit).first()
+    if found is not None:
+        return found
+    if unit in STANDARD_UNITS:
+        return unit_create(actor=actor, programme=programme, code=unit, titles=STANDARD_UNITS[unit])
+    raise DomainError(_("The programme has no unit %(code)s.") % {"code": unit}, code="invalid_unit", field="unit")
+
+
 def indicator_create(
-    *, actor, programme, code, titles, unit="", combine=Combine.SUM, dimensions=(), counts_people=False,
+    *, actor, programme, code, titles, unit=None, combine=Combine.SUM, dimensions=(), counts_people=False,
     numerator=None, denominator=None, external_code="", position=0,
 ) -> StandardIndicator:
     """A standard indicator of the programme. A ratio names a numerator and a denominator of the same programme,
-    neither of them a ratio, and is not disaggregated (its parts are)."""
+    neither of them a ratio, and is not disaggregated (its parts are). `unit` is a Unit of the programme or its code
+    (see _unit_for), or None."""
     combine = Combine(combine)
     _check_titles(titles)
     if combine == Combine.RATIO:
@@ -150,6 +201,7 @@ def indicator_create(
     with transaction.atomic():
         if StandardIndicator.objects.filter(programme=programme, code=code).exists():
             raise DomainError(_("The programme already has an indicator %(code)s.") % {"code": code}, code="duplicate", field="code")
+        unit = _unit_for(actor, programme, unit)
         indicator = StandardIndicator.objects.create(
             programme=programme, code=code, titles=titles, unit=unit, combine=combine, counts_people=counts_people,
             numerator=numerator, denominator=denominator, external_code=external_code, position=position,
@@ -157,7 +209,7 @@ def indicator_create(
         indicator.dimensions.set(dimensions)
         audit_record(actor=actor, verb="programme.result_indicator", target=indicator,
                      data={"programme": programme.code, "code": code, "combine": combine.value,
-                           "dimensions": [d.code for d in dimensions]})
+                           "dimensions": [d.code for d in dimensions], "unit": unit.code if unit else ""})
     return indicator
 
 

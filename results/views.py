@@ -101,7 +101,7 @@ def csv_rows(d):
     for r in d.indicators:
         i = r.indicator
         for p in (*r.periods, r.total):
-            yield [i.code, i.external_code, i.title(), i.unit, p.number or _("All periods in view"),
+            yield [i.code, i.external_code, i.title(), i.unit.title() if i.unit else "", p.number or _("All periods in view"),
                    plain_number(p.target), csv_figure(p.achieved)]
     t = d.disaggregation
     if t is not None:
