@@ -242,3 +242,23 @@ class IndicatorTarget(models.Model):
             models.UniqueConstraint(fields=["period", "indicator"], name="indicator_target_unique"),
             models.CheckConstraint(condition=Q(target__gte=0), name="indicator_target_not_negative"),
         ]
+
+
+class PlannedIndicator(models.Model):
+    """A standard indicator an application's logframe commits to, with its planned target per reporting period of
+    the action ({"1": "120", "2": "250"}: period number to a target by the end of that period, as text). The
+    application's own indicators stay on its logframe rows; at the award these targets become the grant's
+    `IndicatorTarget`s (results.logframe)."""
+
+    application = models.ForeignKey("applications.Application", on_delete=models.CASCADE, related_name="planned_indicators")
+    indicator = models.ForeignKey(StandardIndicator, on_delete=models.PROTECT, related_name="planned")
+    targets = models.JSONField(_("targets per period"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["application", "indicator__position", "indicator__code"]
+        verbose_name = _("planned indicator")
+        verbose_name_plural = _("planned indicators")
+        constraints = [models.UniqueConstraint(fields=["application", "indicator"], name="planned_indicator_unique")]
+
+    def __str__(self):
+        return f"{self.application_id} {self.indicator.code}"
