@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("grants.grid_urls")),  # before grants.urls, whose public call pages would catch calls/<pk>/grid/
     path("", include("grants.urls")),
+    path("", include("grants.risk.urls")),
     path("", include("clarifications.urls")),
     path("", include("applications.urls")),
     path("", include("applications.scoring_urls")),

@@ -33,6 +33,7 @@ from grants.models import (
     Grant,
 )
 from grants.periods import months_between
+from grants.risk.rules import check_psea_for_signature
 from notifications.services import notify
 
 from .models import Tranche
@@ -42,7 +43,7 @@ LINE_FIELDS = ("heading", "description", "unit", "quantity", "unit_cost")
 MONEY_FIELDS = ("indirect_costs", "contingency", "own_contribution", "third_party_contribution")
 UPDATE_FIELDS = (
     "start_date", "end_date", "country", "objective", *MONEY_FIELDS, "special_conditions", "reporting_currency",
-    "grantee_signatory",
+    "grantee_signatory", "works_with_children",
 )
 # Amendments change a signed agreement that is still running.
 AMENDABLE_STATUSES = {AgreementStatus.SIGNED, AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.SUSPENDED}
@@ -217,6 +218,7 @@ def agreement_sign(*, actor, grant, signed_on, grantee_signatory) -> Grant:
         if grant.status != AgreementStatus.DRAFT:
             raise DomainError(_("This agreement is already signed."), code="not_draft")
         _check_signable(grant)
+        check_psea_for_signature(grant)
         grant.status = AgreementStatus.SIGNED
         grant.status_changed_at = timezone.now()
         grant.signed_on = signed_on

@@ -36,6 +36,7 @@ from core.formats import money_text
 from core.money import ZERO, exact_cents, round_money
 from grants.models import PAYABLE_STATUSES, AgreementStatus
 from grants.periods import grant_periods, months_between, reporting_periods
+from grants.risk.rules import check_advance
 
 from .models import ApprovedExpenditure, Payment, Tranche, TrancheKind
 
@@ -125,6 +126,10 @@ def tranches_write(grant) -> list[Tranche]:
     rows.append((last.number, TrancheKind.BALANCE, balance, None, last.expected_on))
     if last.number in kept and kept[last.number].kind != TrancheKind.BALANCE:
         raise DomainError(_("The new schedule would change a tranche that has already been paid."), code="paid_tranche_changed")
+    # The advance (pre-financing, paid before any accepted expenditure) within the partner's risk share, while
+    # none of it is paid yet.
+    if not any(r[0] in kept for r in rows if r[1] == TrancheKind.PREFINANCING):
+        check_advance(grant, sum((r[2] for r in rows if r[1] == TrancheKind.PREFINANCING), ZERO))
     Tranche.objects.filter(grant=grant).exclude(number__in=[r[0] for r in rows]).delete()
     result = []
     for number, kind, amount, after, expected in rows:

@@ -539,6 +539,8 @@ class Grant(models.Model):
         _("third-party contribution (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
     special_conditions = models.TextField(_("special conditions"), blank=True)
+    # Work with children: signature needs the grantee's PSEA capacity rated full or medium (grants.risk.rules).
+    works_with_children = models.BooleanField(_("work with children"), default=False)
     reporting_currency = models.CharField(
         _("currency of the financial reports"), max_length=3, default=EUR,
         help_text=_("EUR, or the grantee's local currency (converted with the monthly rates)."),
@@ -642,6 +644,7 @@ class LedgerKind(models.TextChoices):
     ALLOCATION = "allocation", _("Allocation to a call")
     COMMITMENT = "commitment", _("Commitment to a grant")
     DISBURSEMENT = "disbursement", _("Disbursement to a grantee")
+    RECOVERY = "recovery", _("Recovered from a grantee")
 
 
 class LedgerEntry(models.Model):
@@ -677,8 +680,27 @@ class LedgerEntry(models.Model):
                 | (~Q(kind=LedgerKind.ALLOCATION) & Q(grant__isnull=False)),
                 name="ledger_grant_matches_kind",
             ),
+            # Money recovered from a grantee is always negative (it reduces the net disbursed) and is never reversed.
+            models.CheckConstraint(
+                condition=~Q(kind=LedgerKind.RECOVERY) | (Q(amount__lt=0) & Q(reverses__isnull=True)),
+                name="ledger_recovery_negative",
+            ),
         ]
         indexes = [models.Index(fields=["envelope", "kind", "call"], name="ledger_envelope_kind_call")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} ({self.call.reference})"
+
+
+# Partner risk and assurance (grants/risk/): its models belong to this app.
+from .risk.models import (  # noqa: E402,F401
+    AssessmentArea,
+    AssessmentSource,
+    AssuranceActivity,
+    AssuranceKind,
+    MicroAssessment,
+    PseaAssessment,
+    PseaCapacity,
+    RiskRating,
+    RiskRule,
+)

@@ -38,6 +38,7 @@ class AgreementForm(forms.ModelForm):
         fields = [
             "start_date", "end_date", "country", "objective", "indirect_costs", "contingency", "own_contribution",
             "third_party_contribution", "special_conditions", "reporting_currency", "grantee_signatory",
+            "works_with_children",
         ]
         widgets = {"start_date": DATE, "end_date": DATE, "special_conditions": forms.Textarea(attrs={"rows": 4})}
 
