@@ -15,6 +15,7 @@ from clarifications.selectors import questions_to_answer
 from conversations.models import Side
 from conversations.selectors import unanswered_for
 from grants.models import AgreementStatus, Call, CallStatus, Grant
+from grants.risk.selectors import overdue_grants_count
 from reports.models import Report, ReportStatus
 
 from .items import Item, SubqueryCount
@@ -160,6 +161,14 @@ def _conversation_items(user):
     ]
 
 
+def _assurance_items():
+    """Running grants whose planned spot checks or programmatic visits (from the partner's risk rating) are overdue."""
+    n = overdue_grants_count()
+    if n:
+        yield Item(ngettext("%(n)s grant has an overdue spot check or visit", "%(n)s grants have overdue spot checks or visits", n)
+                   % {"n": n}, n, f"{reverse('assurance_coverage')}#overdue", overdue=True)
+
+
 def officer_items(user, now, today):
     """The officer's items: every call of the programme is theirs to run."""
     items = _question_items(user) + _conversation_items(user)
@@ -168,4 +177,5 @@ def officer_items(user, now, today):
     items.extend(_grant_items(today))
     items.extend(_diligence_items())
     items.extend(_report_items())
+    items.extend(_assurance_items())
     return items
