@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import entry, views
+from . import entry, logframe_views, views
 
 urlpatterns = [
     path("results/", views.results_dashboard, name="results_dashboard"),
     path("results/export.csv", views.results_csv, name="results_csv"),
     path("grants/<str:reference>/results/<id:period_number>/", entry.results_entry, name="results_entry"),
     path("results/review/<str:reference>/<id:period_number>/", entry.results_review, name="results_review"),
+    path("applications/<id:pk>/indicators/", logframe_views.application_indicators, name="application_indicators"),
 ]

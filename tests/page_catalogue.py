@@ -97,6 +97,7 @@ PAGES = (
     Page("applications_dashboard", CSO1),
     Page("application_edit", CSO1, {"pk": Ref("draft.pk")}),
     Page("application_submit", CSO1, {"pk": Ref("draft.pk")}),
+    Page("application_indicators", CSO1, {"pk": Ref("draft.pk")}),  # the programme's standard indicators to tick
     Page("application_detail", CSO2, {"pk": Ref("submitted.pk")}),
     Page("application_receipt", CSO2, {"pk": Ref("submitted.pk")}),
     Page("application_withdraw", CSO2, {"pk": Ref("submitted.pk")}),
@@ -126,6 +127,7 @@ PAGES = (
     Page("screening_list", OFFICER, {"call_pk": Ref("c02.pk")}, query="q=e&sort=-requested&per_page=25"),
     Page("bulk_job", OFFICER, {"pk": Ref("bulk_job.pk")}),
     Page("screening_detail", OFFICER, {"pk": Ref("submitted.pk")}),
+    Page("application_indicators", OFFICER, {"pk": Ref("submitted.pk")}),  # read-only for staff
     Page("call_questions", OFFICER, {"call_pk": Ref("c01.pk")}),
     Page("application_messages", OFFICER, {"pk": Ref("submitted.pk")}),
     Page("grant_messages", OFFICER, GRANT),
