@@ -1,7 +1,7 @@
 """The demo's results: GLO.ACT's standard indicators, mapped to the donor's results framework (EU GERF), with
 targets for every reporting period of the C00 grants and values for the periods already over. Some counts are
-small (1 to 4 children in a cell), so the dashboard shows small-cell protection at work. Through the services, like
-the rest of the demo."""
+small (1 to 4 children in a cell), so the dashboard shows small-cell protection at work. The officer accepts every
+value recorded (the dashboard counts only accepted values). Through the services, like the rest of the demo."""
 from decimal import Decimal
 
 from django.utils import timezone
@@ -10,7 +10,7 @@ from grants.models import Grant
 from grants.periods import grant_periods
 from results.cells import cell_key
 from results.models import Combine, StandardIndicator
-from results.services import default_dimensions, indicator_create, targets_set, values_record
+from results.services import default_dimensions, indicator_create, targets_set, value_review, values_record
 
 INDICATORS = [
     # (code, external code, unit code (results.services.STANDARD_UNITS: titles in six languages), combine, dimensions,
@@ -105,5 +105,7 @@ def seed_results(*, programme, officer, say):
             })
             if period.end < today:
                 # The second grant counts fewer children: its cells fall below the threshold.
-                values_record(actor=officer, grant=grant, **dates, values=_values(indicators, scale / (index + 1)))
+                recorded = values_record(actor=officer, grant=grant, **dates, values=_values(indicators, scale / (index + 1)))
+                for value in recorded.values.all():
+                    value_review(actor=officer, value=value, accept=True)
     say(f"created {len(indicators)} standard indicators with targets and results for the C00 grants")

@@ -38,7 +38,8 @@ from disbursements.models import ApprovedExpenditure, Payment
 from grants.models import AgreementStatus, AgreementVersion, Envelope, Grant, LedgerEntry, LedgerKind
 from grants.periods import reporting_periods
 from reports.models import IndicatorProgress, ReportStatus
-from results.models import IndicatorTarget, IndicatorValue, ResultPeriod
+from results.aggregation import counted_values
+from results.models import IndicatorTarget, ResultPeriod
 from results.selectors import cell_table, grant_figure, programme_indicators, programme_settings, protected_figures
 
 IATI_VERSION = "2.03"
@@ -129,7 +130,8 @@ def _records(grant_ids) -> dict:
 
 
 def _standard_results(grant_ids, records):
-    """Add each grant's standard indicator values (with their cells) and targets to `records`, in two queries."""
+    """Add each grant's standard indicator values (with their cells) and targets to `records`, in two queries. Only
+    accepted values, as on the results dashboard (`results.aggregation.counted_values`)."""
     period = {"grant": F("period__grant_id"), "number": F("period__number"), "start": F("period__start"),
               "end": F("period__end")}
 
@@ -137,7 +139,7 @@ def _standard_results(grant_ids, records):
         periods = records[row["grant"]].results.setdefault(row["indicator_id"], {})
         return periods.setdefault(row["number"], PeriodFigures(row["start"], row["end"]))
 
-    for row in IndicatorValue.objects.filter(period__grant__in=grant_ids).values(
+    for row in counted_values().filter(period__grant__in=grant_ids).values(
         "indicator_id", "total", "cells__key", "cells__amount", **period
     ):
         found = figures(row)

@@ -219,10 +219,13 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
 
 def grant_results(grant) -> tuple[dict, list[tuple[StandardIndicator, list]]]:
     """The grant's own results, unprotected (they are its own data): its periods ({number: ResultPeriod}) and
-    [(indicator, [Result per period])] for the indicators it has a value or a target for, in four queries."""
+    [(indicator, [Result per period])] for the indicators it has a value or a target for, in four queries. Every
+    recorded value shows, reviewed or not (the entry and review pages say which): the programme's aggregates count
+    only accepted ones."""
     periods = {p.number: p for p in ResultPeriod.objects.filter(grant=grant)}
     rows: dict = {}
     if periods:
-        for r in achieved_vs_target(grant.call.programme, group_by=("period",), grants=Grant.objects.filter(pk=grant.pk)):
+        for r in achieved_vs_target(grant.call.programme, group_by=("period",), grants=Grant.objects.filter(pk=grant.pk),
+                                     accepted_only=False):
             rows.setdefault(r.indicator, []).append(r)
     return periods, list(rows.items())

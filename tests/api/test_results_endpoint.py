@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from results.services import default_dimensions, indicator_create, targets_set, values_record
+from results.services import default_dimensions, indicator_create, targets_set
 
 from ..factories import CallFactory, CountryFactory, EnvelopeFactory, GrantFactory
-from ..results.conftest import period_dates, titles
+from ..results.conftest import period_dates, titles, values_accepted
 from .conftest import api_client
 
 URL = "/api/v1/results/"
@@ -29,8 +29,8 @@ def assisted(programme, officer):
 
 def add_grant(programme, officer, indicator, *, country, female, male, number=1):
     grant = GrantFactory(call=CallFactory(programme=programme), country=CountryFactory(code=country))
-    values_record(actor=officer, grant=grant, **period_dates(number),
-                  values={indicator: {"cells": {"sex=female": female, "sex=male": male}}})
+    values_accepted(actor=officer, grant=grant, **period_dates(number),
+                    values={indicator: {"cells": {"sex=female": female, "sex=male": male}}})
     targets_set(actor=officer, grant=grant, **period_dates(number), targets={indicator: 50})
     return grant
 

@@ -12,7 +12,7 @@ from opendata.iati import activities_tree, activities_xml
 from results.services import default_dimensions, indicator_create, targets_set, values_record
 
 from ..factories import CallFactory, CountryFactory
-from ..results.conftest import period_dates, titles
+from ..results.conftest import period_dates, titles, values_accepted
 from .iati_helpers import activities, assert_valid, paid_grant
 from .test_iati import AGENCY, iati_programme, people  # noqa: F401 - fixtures
 
@@ -28,7 +28,7 @@ def with_results(iati_programme, organisation, people):  # noqa: F811
         dimensions=[dimensions["sex"], dimensions["age"]], counts_people=True, external_code="GERF 2.29",
     )
     trained = indicator_create(actor=officer, programme=iati_programme, code="T1", titles={"en": "Officers trained"})
-    values_record(actor=officer, grant=grant, **period_dates(1), values={
+    values_accepted(actor=officer, grant=grant, **period_dates(1), values={
         assisted: {"cells": {"sex=female|age=0-11": 2, "sex=female|age=12-17": 12, "sex=female|age=18+": 30,
                              "sex=male|age=0-11": 0, "sex=male|age=12-17": 9, "sex=male|age=18+": 21}},
         trained: {"total": 3},

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from results.models import Combine
-from results.services import default_dimensions, indicator_create
+from results.models import Combine, ReviewStatus
+from results.services import default_dimensions, indicator_create, value_review, values_record
 from tests.factories import CallFactory, CountryFactory, GrantFactory, ObjectiveFactory, ProgrammeFactory
 
 
@@ -50,3 +50,11 @@ def make_indicator(programme, officer):
     def make(code, combine=Combine.SUM, **kwargs):
         return indicator_create(actor=officer, programme=programme, code=code, titles=titles(code), combine=combine, **kwargs)
     return make
+
+
+def values_accepted(*, actor, **kwargs):
+    """`values_record`, then the officer's acceptance of each value recorded: the aggregates count only those."""
+    period = values_record(actor=actor, **kwargs)
+    for value in period.values.filter(review_status=ReviewStatus.SUBMITTED, indicator__in=list(kwargs["values"])):
+        value_review(actor=actor, value=value, accept=True)
+    return period

@@ -6,9 +6,10 @@ import pytest
 from grants.models import Grant
 from results.aggregation import achieved_vs_target, disaggregated
 from results.models import Combine
-from results.services import targets_set, values_record
+from results.models import IndicatorValue
+from results.services import targets_set, value_review, values_record
 
-from .conftest import make_grant, period_dates
+from .conftest import make_grant, period_dates, values_accepted
 
 D = Decimal
 
@@ -40,7 +41,7 @@ def scenario(programme, make_indicator, officer):
     }
     for name, periods in values.items():
         for number, totals in periods.items():
-            values_record(actor=officer, grant=grants[name], **period_dates(number),
+            values_accepted(actor=officer, grant=grants[name], **period_dates(number),
                           values={indicators[code]: {"total": total} for code, total in totals.items()})
     targets = {
         "A": {1: {"people": 20, "staff": 6, "identified": 6, "screened": 12}, 2: {"people": 10, "staff": 10}},
@@ -126,9 +127,9 @@ def test_by_call_objective_and_for_some_grants(programme, scenario):
 
 def test_disaggregated_cells_combine_across_grants(programme, people, officer):
     a, b = make_grant(programme, country="NP"), make_grant(programme, country="LA")
-    values_record(actor=officer, grant=a, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 4, "sex=male|age=18+": 2}}})
-    values_record(actor=officer, grant=b, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 3}}})
-    values_record(actor=officer, grant=b, **period_dates(2), values={people: {"cells": {"sex=female|age=18+": 5}}})
+    values_accepted(actor=officer, grant=a, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 4, "sex=male|age=18+": 2}}})
+    values_accepted(actor=officer, grant=b, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 3}}})
+    values_accepted(actor=officer, grant=b, **period_dates(2), values={people: {"cells": {"sex=female|age=18+": 5}}})
     tables = disaggregated(people)
     assert tables[()]["sex=female|age=18+"] == D(12) and tables[()]["sex=male|age=18+"] == D(2)
     assert tables[()]["sex=female|age=0-11"] is None
@@ -136,11 +137,43 @@ def test_disaggregated_cells_combine_across_grants(programme, people, officer):
     assert by_period[(1,)]["sex=female|age=18+"] == D(7) and by_period[(2,)]["sex=female|age=18+"] == D(5)
 
 
+def test_only_accepted_values_count(programme, people, make_indicator, officer):
+    """A value waiting for review, or sent back, is in no figure: not in the sum, not as a grant's latest value,
+    not in the cells."""
+    staff = make_indicator("STAFF", Combine.LATEST)
+    a, b, c = (make_grant(programme, country=code) for code in ("NP", "NP", "LA"))
+    values_accepted(actor=officer, grant=a, **period_dates(1), values={
+        people: {"total": 10, "cells": {"sex=female|age=18+": 10}}, staff: {"total": 5}})
+    values_accepted(actor=officer, grant=a, **period_dates(2), values={people: {"total": 5, "cells": {"sex=female|age=18+": 5}}})
+    # A's period 2 staff, and B's people, are submitted and not reviewed yet.
+    values_record(actor=officer, grant=a, **period_dates(2), values={staff: {"total": 8}})
+    values_record(actor=officer, grant=b, **period_dates(1), values={people: {"total": 7, "cells": {"sex=female|age=18+": 7}}})
+    # C's people of period 1 were sent back for correction; its period 2 was accepted.
+    values_record(actor=officer, grant=c, **period_dates(1), values={people: {"total": 4, "cells": {"sex=male|age=0-11": 4}}})
+    value_review(actor=officer, value=IndicatorValue.objects.get(period__grant=c, period__number=1), accept=False,
+                 comment="Check the ages.")
+    values_accepted(actor=officer, grant=c, **period_dates(2), values={people: {"total": 6, "cells": {"sex=male|age=0-11": 6}}})
+    indicators = {"people": people, "staff": staff}
+    # People: A's 10 + 5 and C's 6; B's 7 (pending) and C's 4 (returned) are left out.
+    assert figures(programme, "people", indicators) == {(): (D(21), None)}
+    assert figures(programme, "people", indicators, group_by=("period",)) == {(1,): (D(10), None), (2,): (D(11), None)}
+    # Staff: A's latest accepted value is period 1's 5, not the pending 8 of period 2.
+    assert figures(programme, "staff", indicators) == {(): (D(5), None)}
+    assert figures(programme, "staff", indicators, group_by=("period",)) == {(1,): (D(5), None)}
+    tables = disaggregated(people)
+    assert tables[()]["sex=female|age=18+"] == D(15) and tables[()]["sex=male|age=0-11"] == D(6)
+    assert disaggregated(people, group_by=("period",))[(1,)]["sex=male|age=0-11"] is None
+    # The grant's own page shows what it recorded, reviewed or not.
+    own = {r.group["period"]: r.achieved for r in achieved_vs_target(
+        programme, group_by=("period",), grants=Grant.objects.filter(pk=b.pk), accepted_only=False)}
+    assert own == {1: D(7)}
+
+
 def build(programme, officer, indicators, count):
     for index in range(count):
         grant = make_grant(programme, country=("NP", "LA", "KH")[index % 3])
         for number in (1, 2):
-            values_record(actor=officer, grant=grant, **period_dates(number),
+            values_accepted(actor=officer, grant=grant, **period_dates(number),
                           values={i: {"total": index + number} for i in indicators[:3]})
             targets_set(actor=officer, grant=grant, **period_dates(number), targets={i: 10 for i in indicators[:3]})
 

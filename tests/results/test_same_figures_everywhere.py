@@ -8,14 +8,15 @@ import pytest
 from lxml import etree
 
 from opendata.iati import activities_xml
-from results.services import targets_set, values_record
+from results.models import IndicatorValue
+from results.services import targets_set, value_review, values_record
 from results.suppression import PRIMARY, SECONDARY
 from results.views import plain_number
 from tests.api.conftest import api_client
 from tests.factories import CallFactory, CountryFactory, EnvelopeFactory
 from tests.grant_helpers import signed_grant
 
-from .conftest import period_dates
+from .conftest import period_dates, values_accepted
 
 HIDDEN = "suppressed"
 SEX, AGE = "Sex", "Age band"
@@ -33,16 +34,25 @@ def data(programme, people, officer):
     call = CallFactory(programme=programme)
     nepal = signed_grant(call=call, country=CountryFactory(code="NP"))
     lao = signed_grant(call=call, country=CountryFactory(code="LA"))
-    values_record(actor=officer, grant=nepal, **period_dates(1), values={people: {"cells": {
+    values_accepted(actor=officer, grant=nepal, **period_dates(1), values={people: {"cells": {
         "sex=female|age=0-11": 2, "sex=female|age=12-17": 12, "sex=female|age=18+": 30,
         "sex=male|age=0-11": 0, "sex=male|age=12-17": 9, "sex=male|age=18+": 21,
     }}})
-    values_record(actor=officer, grant=lao, **period_dates(1), values={people: {"cells": {
+    values_accepted(actor=officer, grant=lao, **period_dates(1), values={people: {"cells": {
         "sex=female|age=0-11": 40, "sex=female|age=12-17": 1, "sex=female|age=18+": 8,
         "sex=male|age=0-11": 6, "sex=male|age=12-17": 7, "sex=male|age=18+": 3,
     }}})
     targets_set(actor=officer, grant=nepal, **period_dates(1), targets={people: 80})
-    return {"nepal": nepal, "query": {"country": str(nepal.country_id), "period": "1", "indicator": "P1"}}
+    # A second grant in Nepal whose values wait for the officer's review, and one sent back: counted nowhere.
+    pending = signed_grant(call=call, country=CountryFactory(code="NP"))
+    values_record(actor=officer, grant=pending, **period_dates(1), values={people: {"cells": {
+        "sex=female|age=0-11": 50, "sex=female|age=12-17": 1, "sex=female|age=18+": 1,
+        "sex=male|age=0-11": 1, "sex=male|age=12-17": 1, "sex=male|age=18+": 1,
+    }}})
+    values_record(actor=officer, grant=pending, **period_dates(2), values={people: {"cells": {"sex=male|age=18+": 7}}})
+    value_review(actor=officer, value=IndicatorValue.objects.get(period__grant=pending, period__number=2), accept=False,
+                 comment="Give the ages.")
+    return {"nepal": nepal, "pending": pending, "query": {"country": str(nepal.country_id), "period": "1", "indicator": "P1"}}
 
 
 def from_context(d) -> dict:
@@ -137,3 +147,7 @@ def test_each_figure_is_the_same_or_hidden_alike_everywhere(client, data, donor)
     assert (table.cells[0][1].suppressed, table.cells[0][1].reason) == (True, SECONDARY)
     assert context[("Female", "0–11")] == context[("Female", "12–17")] == HIDDEN
     assert context["period"] == "74" and context[("Female", "18+")] == "30"
+    # The values not accepted are in no output: the pending grant (no target either) has no People assisted result.
+    root = etree.fromstring(activities_xml(d.programme))
+    (pending,) = [a for a in root.iter("iati-activity") if a.findtext("iati-identifier").endswith(data["pending"].reference)]
+    assert "People assisted" not in [r.findtext("indicator/title/narrative") for r in pending.findall("result")]

@@ -14,7 +14,7 @@ from tests.conftest import make_user
 from tests.factories import EnvelopeFactory
 from tests.grant_helpers import signed_grant
 
-from .conftest import make_grant, period_dates, titles
+from .conftest import make_grant, period_dates, titles, values_accepted
 
 PAGE, CSV = "/results/", "/results/export.csv"
 
@@ -35,11 +35,11 @@ def scenario(programme, people, make_indicator, officer):
               "sex=male|age=0-11": 0, "sex=male|age=12-17": 0, "sex=male|age=18+": 3},
     }
     for name, grant in grants.items():
-        values_record(actor=officer, grant=grant, **period_dates(1), values={
+        values_accepted(actor=officer, grant=grant, **period_dates(1), values={
             people: {"cells": cells[name]}, trained: {"total": 25 if name == "A" else 3}, agreements: {"total": 2},
         })
         targets_set(actor=officer, grant=grant, **period_dates(1), targets={people: 80, trained: 20})
-    values_record(actor=officer, grant=grants["A"], **period_dates(2), values={people: {"total": 3}})
+    values_accepted(actor=officer, grant=grants["A"], **period_dates(2), values={people: {"total": 3}})
     return {"people": people, "trained": trained, "share": share, "grants": grants}
 
 
@@ -176,7 +176,7 @@ def test_the_dashboard_costs_the_same_queries_for_3_and_30_grants(client, progra
     def add_grants(n):
         for i in range(n):
             grant = make_grant(programme, country=("NP", "LA", "KH")[i % 3])
-            values_record(actor=officer, grant=grant, **period_dates(1 + i % 2),
+            values_accepted(actor=officer, grant=grant, **period_dates(1 + i % 2),
                           values={people: {"cells": {"sex=female|age=18+": 4, "sex=male|age=0-11": 7}}})
             targets_set(actor=officer, grant=grant, **period_dates(1 + i % 2), targets={people: 20})
 
@@ -201,7 +201,7 @@ def test_the_grantee_sees_its_own_figures_unprotected(client, cso_user, other_cs
     grant = signed_grant(organisation=organisation)
     indicator = indicator_create(actor=officer, programme=grant.call.programme, code="P9", titles=titles("Girls sheltered"),
                                  counts_people=True, unit="people")
-    values_record(actor=officer, grant=grant, **period_dates(1), values={indicator: {"total": 2}})
+    values_record(actor=officer, grant=grant, **period_dates(1), values={indicator: {"total": 2}})  # not reviewed yet
     targets_set(actor=officer, grant=grant, **period_dates(1), targets={indicator: 15})
     client.force_login(cso_user)
     tree = html.fromstring(client.get(f"/my/grants/{grant.reference}/").content.decode())
