@@ -125,6 +125,8 @@ class Application(models.Model):
             models.Index(fields=["call", "status"], name="application_call_status_idx"),
             # The API's list, newest first, reads a page without sorting every application.
             models.Index(fields=["-updated_at", "-id"], name="application_updated_idx"),
+            # The same list filtered by call (the usual way it is read): without it SQLite sorts the whole call.
+            models.Index(fields=["call", "-updated_at", "-id"], name="application_call_updated_idx"),
         ]
 
     def __str__(self):

@@ -125,6 +125,7 @@ class Command(BaseCommand):
 
     @override_settings(
         DEBUG=False, ALLOWED_HOSTS=["testserver"],
+        SECURE_SSL_REDIRECT=False,  # set when the command itself runs with DEBUG off; the test client speaks http
         # The API's rate limit would refuse the repeated runs; a two-factor sign-in is not what is measured.
         REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(
             settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "1000000/min")},
