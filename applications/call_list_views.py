@@ -26,9 +26,9 @@ def _call(request, call_pk):
     return get_object_or_404(Call.objects.select_related("programme").exclude(status=CallStatus.DRAFT), pk=call_pk)
 
 
-def _render(request, call, form=None, status=200):
+def _render(request, call, form=None, status=200, params=None):
     spec = call_list_spec(call)
-    listing = list_page(spec, request, call_applications(call))
+    listing = list_page(spec, request, call_applications(call), params)
     actions = actions_for(LIST_NAME, request.user)
     page_ids = [a.pk for a in listing.rows]
     if form is None:
@@ -69,8 +69,7 @@ def screening_bulk(request, call_pk):
     posted_ids = {int(v) for v in request.POST.getlist("ids") if v.isdigit()}
     form = BulkActionForm(request.POST, actions=actions, page_ids=list(matches.filter(pk__in=posted_ids).values_list("pk", flat=True)))
     if not form.is_valid():
-        request.GET = QueryDict(query)
-        return _render(request, call, form, status=400)
+        return _render(request, call, form, status=400, params=QueryDict(query))
     data = form.cleaned_data
     chosen = matches if data["everything"] else matches.filter(pk__in=data["ids"])
     ids = list(chosen.values_list("pk", flat=True))
@@ -80,6 +79,5 @@ def screening_bulk(request, call_pk):
         job = bulk_job_start(actor=request.user, action=data["action"], scope=call.pk, ids=ids, params=params, query=query, back_url=back)
     except DomainError as exc:
         form.add_error(None, exc.message)
-        request.GET = QueryDict(query)
-        return _render(request, call, form, status=400)
+        return _render(request, call, form, status=400, params=QueryDict(query))
     return redirect("bulk_job", pk=job.pk)

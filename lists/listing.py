@@ -178,10 +178,11 @@ def state_for(spec: ListSpec, data: QueryDict):
     return read_state(spec, data, {name: {v for v, _label in pairs} for name, pairs in choices.items()}), choices
 
 
-def list_page(spec: ListSpec, request, queryset) -> ListPage:
+def list_page(spec: ListSpec, request, queryset, params: QueryDict | None = None) -> ListPage:
+    """The page of `queryset` that the query string (or `params`, the state a refused POST came from) asks for."""
     from .models import SavedView
 
-    state, choices = state_for(spec, request.GET)
+    state, choices = state_for(spec, request.GET if params is None else params)
     rows = apply_state(state, queryset)
     page = Paginator(rows, state.per_page).get_page(state.page)
     headers = []
