@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 
 import pypdf
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.errors import DomainError
 
 TEXT_MAX_BYTES = 2 * 1024 * 1024
 TEXT_MAX_CHARS = 2_000_000
@@ -376,4 +379,43 @@ def scan_upload(uploaded, kind=None) -> Scan:
         uploaded.seek(position)
     scan.truncated |= budget.truncated
     scan.findings = scan.findings[:MAX_FINDINGS]
+    return scan
+
+
+# ---- before saving --------------------------------------------------------------------------------------------------
+
+SHOWN_FINDINGS = 10  # listed on the form; the rest are counted
+
+
+class PersonalDataFound(DomainError):
+    """The upload seems to hold personal data; it is saved only once the uploader confirms (`findings`)."""
+
+    def __init__(self, findings):
+        super().__init__(
+            ngettext(
+                "This file seems to hold personal data (%(n)s finding). Remove it from the document and upload it "
+                "again, or confirm below that it is not personal data or that the programme needs it.",
+                "This file seems to hold personal data (%(n)s findings). Remove them from the document and upload it "
+                "again, or confirm below that they are not personal data or that the programme needs them.",
+                len(findings),
+            ) % {"n": len(findings)},
+            code="personal_data", field="file",
+        )
+        self.findings = findings
+
+    def lines(self) -> list[str]:
+        """What was found, for the person, one line each: kind, masked value and place."""
+        shown = [f.describe() for f in self.findings[:SHOWN_FINDINGS]]
+        rest = len(self.findings) - len(shown)
+        if rest > 0:
+            shown.append(ngettext("and %(n)s more", "and %(n)s more", rest) % {"n": rest})
+        return shown
+
+
+def check_upload(uploaded, kind=None, *, confirmed=False) -> Scan:
+    """For an upload service, before it saves: the scan, or PersonalDataFound when something was found and the
+    uploader has not confirmed. A file that cannot be read is not a finding (core.uploads judged it)."""
+    scan = scan_upload(uploaded, kind)
+    if scan.findings and not confirmed:
+        raise PersonalDataFound(scan.findings)
     return scan

@@ -20,6 +20,7 @@ from applications.models import LogframeRow
 from audit.services import audit_record
 from core.errors import DomainError
 from core.money import EUR, MoneyValueError, exact_cents, to_decimal
+from core.personal_data import check_upload
 from core.uploads import validate_upload
 from disbursements.fx import convert_to_eur
 from disbursements.services import expenditure_accept
@@ -253,9 +254,12 @@ def report_save(*, actor, version, data: dict, indicators: list, expenditure: di
     return version
 
 
-def report_attach(*, actor, version, title, upload) -> ReportAttachment:
+def report_attach(*, actor, version, title, upload, personal_data_confirmed=False) -> ReportAttachment:
+    """Attach a document to the draft. A file that seems to hold personal data (core.personal_data) is refused with
+    PersonalDataFound until the uploader confirms; the confirmation is audited with what was found, masked."""
     require_verified_email_to_upload(actor)
     kind = validate_upload(upload)  # raises ValidationError with a message for the file field
+    scan = check_upload(upload, kind, confirmed=personal_data_confirmed)
     with transaction.atomic():
         version = _editable_version(actor, version)
         if version.attachments.count() >= MAX_ATTACHMENTS:
@@ -266,6 +270,10 @@ def report_attach(*, actor, version, title, upload) -> ReportAttachment:
         )
         audit_record(actor=actor, verb="report.attach", target=version.report.grant,
                      data={"report": version.report_id, "attachment": attachment.pk, "name": attachment.original_name})
+        if scan.findings:
+            audit_record(actor=actor, verb="report.personal_data_confirmed", target=version.report.grant,
+                         data={"report": version.report_id, "attachment": attachment.pk, "name": attachment.original_name,
+                               "findings": [f.as_data() for f in scan.findings]})
     return attachment
 
 

@@ -15,6 +15,7 @@ from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.converters import as_id
 from core.errors import DomainError
+from core.personal_data import PersonalDataFound
 from core.uploads import serve_upload
 from grants.access import can_report_for, grant_for
 from grants.budget import summarise
@@ -85,7 +86,7 @@ def _bind(version, data=None, files=None):
     expenditure = ExpenditureForm(
         data, initial=None if data else {f"expenditure_{line.heading}": line.amount for line in version.expenditure_lines.all()},
     )
-    attachment = AttachmentForm(data, files, prefix="att", use_required_attribute=False)
+    attachment = AttachmentForm(data, files, prefix="att", use_required_attribute=False, version=version)
     return form, rows, expenditure, attachment, indicators
 
 
@@ -114,7 +115,8 @@ def _show_error(exc, form, rows, expenditure, attachment):
     elif field and field.startswith("expenditure"):
         expenditure.add_error(field if field in expenditure.fields else None, exc.message)
     elif field == "file":
-        attachment.add_error("file", exc.message)
+        if not isinstance(exc, PersonalDataFound):  # its warning is already on the field (AttachmentForm.warn)
+            attachment.add_error("file", exc.message)
     else:
         form.add_error(field if field in form.fields else None, exc.message)
 
@@ -131,9 +133,13 @@ def _save_and_act(request, report, version, form, rows, expenditure, attachment,
         if upload is None:
             raise DomainError(_("Choose a file to attach."), field="file")
         try:
-            services.report_attach(actor=request.user, version=version, title=attachment.cleaned_data["title"], upload=upload)
+            services.report_attach(actor=request.user, version=version, title=attachment.cleaned_data["title"], upload=upload,
+                                   personal_data_confirmed=attachment.confirms(upload))
         except ValidationError as exc:
             raise DomainError(exc.messages[0], field="file") from exc
+        except PersonalDataFound as exc:
+            attachment.warn(upload, exc)  # the draft is saved; the file waits for the confirmation
+            raise
         messages.success(request, _("Draft saved and document attached."))
         return redirect(f"{edit_url}#attachments")
     if action.startswith("remove:"):
