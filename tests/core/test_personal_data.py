@@ -202,3 +202,27 @@ def test_the_total_characters_scanned_are_capped(monkeypatch):
     text = ("x" * 2000 + "\npassport no. A12345678\n").encode()
     scan = scan_upload(named(text, "long.txt"))
     assert scan.truncated and scan.findings == []
+
+
+def opendocument(kind, content):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", f"application/vnd.oasis.opendocument.{kind}")
+        archive.writestr("content.xml", content)
+    return buffer.getvalue()
+
+
+def test_an_odt_and_an_ods_are_read():
+    odt = opendocument("text", f"<office:document-content><office:body><office:text><text:p>{SAMPLES['fr'][0]}</text:p>"
+                               "<text:p>Facture du 12/03/2025</text:p></office:text></office:body></office:document-content>")
+    scan = scan_upload(named(odt, "annexe.odt"))
+    assert scan.read == "odt" and kinds(scan.findings) == [BIRTH_DATE, PASSPORT]
+    ods = opendocument("spreadsheet", (
+        "<office:document-content><table:table>"
+        "<table:table-row><table:table-cell><text:p>Nombre</text:p></table:table-cell>"
+        "<table:table-cell><text:p>Fecha de nacimiento</text:p></table:table-cell></table:table-row>"
+        "<table:table-row><table:table-cell><text:p>J. Pérez</text:p></table:table-cell>"
+        '<table:table-cell office:value-type="date" office:date-value="2001-07-14"><text:p>14/07/2001</text:p>'
+        "</table:table-cell></table:table-row></table:table></office:document-content>"))
+    scan = scan_upload(named(ods, "lista.ods"))
+    assert scan.read == "ods" and [(f.kind, f.sheet, f.line) for f in scan.findings] == [(BIRTH_DATE, "1", 2)]
