@@ -17,6 +17,7 @@ from accounts.access import can_on, has_role, require_verified_email_to_upload
 from accounts.models import Organisation
 from audit.services import audit_record
 from core.errors import DomainError
+from core.money import MoneyValueError, exact_cents
 from core.uploads import safe_download_name, validate_upload
 
 from ..models import AgreementStatus, Grant, Programme
@@ -238,8 +239,13 @@ def rule_set(*, actor, programme, rating, max_advance_percent, spot_checks_per_y
     """Change what one rating means under the programme (adopting the rules first if needed)."""
     _require_officer(actor)
     rating = _rating(rating, "rating")
+    try:
+        max_advance_percent = exact_cents(max_advance_percent)
+    except (MoneyValueError, TypeError, ValueError):
+        max_advance_percent = None
     if max_advance_percent is None or not 0 <= max_advance_percent <= 100:
-        raise DomainError(_("Give a share between 0 and 100%."), code="invalid_percent", field="max_advance_percent")
+        raise DomainError(_("Give a share between 0 and 100%, with at most two decimals."), code="invalid_percent",
+                          field="max_advance_percent")
     for name, value in (("spot_checks_per_year", spot_checks_per_year), ("visits_per_year", visits_per_year)):
         if value is None or not 0 <= value <= 52:
             raise DomainError(_("Give a number from 0 to 52."), code="invalid_number", field=name)
