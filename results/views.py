@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -16,9 +17,11 @@ from django.views.decorators.http import require_GET
 from accounts import roles as R
 from accounts.access import has_role, require_role
 from core import csvfiles
+from core.documents import document_language, pdf_response
 from grants.selectors import programmes_with_envelope
 
 from . import charts
+from .pdf import report_data, results_report_pdf
 from .selectors import FILTERS, dashboard, filter_choices, programme_indicators
 
 # Who may see people counts below the threshold: those who follow the grants' cases.
@@ -121,3 +124,18 @@ def results_csv(request):
     response["Content-Disposition"] = f'attachment; filename="results-{d.programme.code}.csv"'
     csvfiles.writer(response).writerows(csv_rows(d))
     return response
+
+
+@login_required
+@require_GET
+def results_pdf(request):
+    """The results report: the dashboard's figures for the same filters, always protected (a PDF is shared), in
+    the reader's language (`?lang=` or the page's)."""
+    with translation.override(document_language(request)):
+        d, form, _programmes = _view(request, allow_exact=False)
+        chosen = form.chosen()
+        filters = [(form.fields[name].label, dict(form.fields[name].choices)[chosen[name]]) for name in FILTERS if name in chosen]
+        by_country, tables = report_data(d, chosen=chosen, countries=form.fields["country"].choices[1:])
+        today = timezone.localdate()
+        content = results_report_pdf(d, filters=filters, today=today, by_country=by_country, disaggregations=tables)
+    return pdf_response(content, f"results-{d.programme.code}-{today.isoformat()}.pdf")

@@ -179,6 +179,7 @@ DOWNLOADS = (
     Page("dashboard_pdf", DONOR),
     Page("dashboard_csv", DONOR),
     Page("results_csv", DONOR, query="indicator=VOT"),
+    Page("results_pdf", DONOR, query="indicator=VOT"),
     Page("open_data_iati", DONOR, {"code": "GLOACT"}),
     Page("open_data_360giving_json", DONOR, {"code": "GLOACT"}),
     Page("open_data_360giving_csv", DONOR, {"code": "GLOACT"}),
