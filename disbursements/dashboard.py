@@ -2,12 +2,17 @@
 rows, the payments and the approved expenditure, in a fixed number of queries whatever the number of grants.
 
 Choices, so that the figures can be checked by hand:
-- Disbursements over time are the ledger's disbursement rows: a payment counts in the month of its value date
-  (the date the money left the account), a reversal is subtracted in the month it was recorded (the original
-  stays where it was, as in a bank statement). A row without a payment record counts on the day it was
-  recorded. The cumulative line therefore ends at the ledger's disbursed total.
+- Every "disbursed" figure is net: payments, less reversals, less money recovered from grantees (refunds
+  received and amounts offset against later payments: the ledger's `recovery` rows). The overall and per-call
+  figures also give the two parts: paid (payments less reversals) and recovered.
+- Disbursements over time are the ledger's disbursement and recovery rows: a payment counts in the month of its
+  value date (the date the money left the account), a recovery in the month of its settlement's value date, a
+  reversal is subtracted in the month it was recorded (the original stays where it was, as in a bank statement).
+  A row without a payment or settlement record counts on the day it was recorded. The cumulative line therefore
+  ends at the ledger's net disbursed total.
 - Outstanding advances per grant are the net payments (reversed payments left out) less the approved
-  expenditure, when positive. Approved expenditure clears the oldest payments first (FIFO, by value date); what
+  expenditure and less what was recovered, when positive. Approved expenditure and recoveries clear the oldest
+  payments first (FIFO, by value date); what
   is left of each payment ages from its value date to `as_of` in whole calendar months: a payment exactly three
   months old (same day of the month, clamped as in `grants.periods.add_months`) is in the 3-6 bucket, so each
   edge belongs to the older bucket. A payment dated after `as_of` counts as 0 months old.
@@ -31,6 +36,9 @@ from grants.selectors import EnvelopePosition, cached_figures, envelope_position
 
 from .models import ApprovedExpenditure
 
+# The ledger rows whose sum is the net disbursed figure: payments (and their reversals) and recoveries.
+NET_DISBURSED = (LedgerKind.DISBURSEMENT, LedgerKind.RECOVERY)
+
 # (key, label, lowest age in months included); each bucket runs to the next one's lowest age, excluded.
 AGE_BUCKETS = (
     ("lt3", _("Under 3 months"), 0),
@@ -42,7 +50,8 @@ AGE_BUCKETS = (
 
 @dataclass(frozen=True)
 class GroupRow:
-    """Committed and disbursed for a country or an objective (no allocation: calls are allocated, not these)."""
+    """Committed and disbursed (net of recoveries) for a country or an objective (no allocation: calls are
+    allocated, not these)."""
 
     key: str
     label: str
@@ -57,13 +66,14 @@ class GroupRow:
 @dataclass(frozen=True)
 class MonthPoint:
     month: date  # the first day of the month
-    net: Decimal  # payments less reversals in the month
+    net: Decimal  # payments less reversals and recoveries in the month
     cumulative: Decimal
 
 
 @dataclass(frozen=True)
 class Advance:
-    """A grant's outstanding advance: paid (net) less approved expenditure, and the age of its oldest unjustified part."""
+    """A grant's outstanding advance: paid (net of reversals and recoveries) less approved expenditure, and the age
+    of its oldest unjustified part."""
 
     grant_id: int
     reference: str
@@ -117,6 +127,10 @@ class Dashboard:
         return [m for m in self.timeline if m.net]
 
     @property
+    def has_recoveries(self) -> bool:
+        return bool(self.position.recovered)
+
+    @property
     def use(self) -> list:
         """The envelope split into parts that add up to it: disbursed, committed not disbursed, allocated not
         committed, available to allocate."""
@@ -146,13 +160,14 @@ def bucket_of(age_months: int) -> str:
 
 
 def _group_sums(envelope, *fields):
-    """Committed and disbursed per value of `fields` (a grouped aggregate over the ledger rows), one query."""
+    """Committed and disbursed (net of recoveries) per value of `fields` (a grouped aggregate over the ledger rows),
+    one query."""
     return (
-        LedgerEntry.objects.filter(envelope=envelope, kind__in=(LedgerKind.COMMITMENT, LedgerKind.DISBURSEMENT))
+        LedgerEntry.objects.filter(envelope=envelope, kind__in=(LedgerKind.COMMITMENT, *NET_DISBURSED))
         .values(*fields)
         .annotate(
             committed=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.COMMITMENT)), ZERO),
-            disbursed=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.DISBURSEMENT)), ZERO),
+            disbursed=Coalesce(Sum("amount", filter=Q(kind__in=NET_DISBURSED)), ZERO),
         )
         .order_by(*fields)
     )
@@ -187,20 +202,23 @@ class _Movement:
     day: date
     amount: Decimal
     standing: bool  # a payment neither reversed nor itself a reversal
+    recovery: bool = False  # money recovered from the grantee (negative)
 
 
 def _movements(envelope) -> list[_Movement]:
-    """Every disbursement row of the envelope with the day it counts on (computed by the database), one query."""
+    """Every disbursement and recovery row of the envelope with the day it counts on (computed by the database),
+    one query."""
     rows = list(
-        LedgerEntry.objects.filter(envelope=envelope, kind=LedgerKind.DISBURSEMENT)
-        .annotate(day=Coalesce("payment__value_date", TruncDate("created_at")))
-        .values_list("id", "grant_id", "amount", "day", "reverses_id")
+        LedgerEntry.objects.filter(envelope=envelope, kind__in=NET_DISBURSED)
+        .annotate(day=Coalesce("payment__value_date", "recovery_settlement__value_date", TruncDate("created_at")))
+        .values_list("id", "grant_id", "amount", "day", "reverses_id", "kind")
         .order_by("id")
     )
     reversed_ids = {r[4] for r in rows if r[4] is not None}
     return [
-        _Movement(grant_id=grant_id, day=day, amount=amount, standing=reverses_id is None and pk not in reversed_ids)
-        for pk, grant_id, amount, day, reverses_id in rows
+        _Movement(grant_id=grant_id, day=day, amount=amount, recovery=kind == LedgerKind.RECOVERY,
+                  standing=kind == LedgerKind.DISBURSEMENT and reverses_id is None and pk not in reversed_ids)
+        for pk, grant_id, amount, day, reverses_id, kind in rows
     ]
 
 
@@ -230,12 +248,15 @@ def outstanding_advances(programme: Programme, movements, as_of: date) -> Ageing
         .values_list("grant_id", "total")
     )
     payments = defaultdict(list)
+    recovered = defaultdict(lambda: ZERO)
     for m in movements:
         if m.standing:
             payments[m.grant_id].append(m)
+        elif m.recovery:
+            recovered[m.grant_id] -= m.amount
     remainders = {}  # grant id -> [(day, unjustified amount)], oldest first
     for grant_id, rows in payments.items():
-        to_clear = Decimal(approved.get(grant_id) or ZERO)
+        to_clear = Decimal(approved.get(grant_id) or ZERO) + recovered[grant_id]
         left = []
         for m in sorted(rows, key=lambda m: m.day):  # stable: same day keeps the order of recording
             cleared = min(to_clear, m.amount)
@@ -259,7 +280,7 @@ def outstanding_advances(programme: Programme, movements, as_of: date) -> Ageing
         for key, amount in by_bucket.items():
             totals[key] += amount
         reference, title, organisation = grants[grant_id]
-        paid = sum((m.amount for m in payments[grant_id]), ZERO)
+        paid = sum((m.amount for m in payments[grant_id]), ZERO) - recovered[grant_id]
         oldest = left[0][0]
         advances.append(
             Advance(
@@ -318,7 +339,8 @@ def _amount(value) -> str:
 
 # Machine-readable, whatever the reader's language: amounts in EUR with a dot and two decimals, dates as ISO 8601;
 # the header row says so.
-AMOUNT_COLUMNS = ("envelope", "allocated", "committed", "disbursed", "available", "outstanding", "cumulative")
+AMOUNT_COLUMNS = ("envelope", "allocated", "committed", "disbursed", "available", "outstanding", "cumulative", "paid",
+                  "recovered")
 EXPORT_HEADER = ("section", "key", "label", *(f"{name}_eur" for name in AMOUNT_COLUMNS), "date_iso")
 
 
@@ -334,11 +356,11 @@ def export_rows(d: Dashboard) -> list[list]:
     rows = [
         _export("overall", d.programme.code, str(d.programme), envelope=p.envelope, allocated=p.allocated,
                 committed=p.committed, disbursed=p.disbursed, available=p.available, outstanding=d.ageing.total,
-                date=d.as_of),
+                paid=p.paid, recovered=p.recovered, date=d.as_of),
     ]
     rows += [
         _export("call", c.call.reference, c.call.title, allocated=c.allocated, committed=c.committed,
-                disbursed=c.disbursed, available=c.available)
+                disbursed=c.disbursed, available=c.available, paid=c.paid, recovered=c.recovered)
         for c in p.calls
     ]
     for section, group in (("country", d.by_country), ("objective", d.by_objective)):

@@ -144,3 +144,14 @@ class ApprovedExpenditure(models.Model):
 
     def __str__(self):
         return f"{self.grant.reference} period {self.period_number}: {self.amount} EUR"
+
+
+# Recovery orders and their settlements (disbursements/recovery/): their models belong to this app.
+from .recovery.models import (  # noqa: E402,F401
+    RECOVERY_TRANSITIONS,
+    RecoveryOrder,
+    RecoveryOrigin,
+    RecoveryStatus,
+    RecoverySettlement,
+    SettlementKind,
+)

@@ -8,6 +8,13 @@ nothing. The invariants (DESIGN.md):
     allocated to calls            <= envelope
     committed to a call's grants  <= the call's allocation   (and so <= envelope)
     disbursed to a grant          <= committed to that grant
+    recovered from a grant        <= paid to it (net disbursed never below zero)
+
+Money recovered from a grantee (a refund received, or an amount offset against a later payment: see
+disbursements.recovery) is a `recovery` row, always negative. "Disbursed" is net: the disbursement rows
+(payments less reversals) plus the recovery rows; `Balances.paid` and `Balances.recovered` give the two parts.
+So net disbursed <= committed, and 0 <= net disbursed, at every moment; a payment may not be reversed once
+the money it paid has been recovered.
 
 Amounts are EUR with at most two decimal places: an amount with fractions of a cent is refused, not rounded.
 The envelope itself changes only through `envelope_resize`, under the same lock. Every operation also moves
@@ -42,7 +49,9 @@ def _sum(kind):
 class Balances:
     allocated: Decimal
     committed: Decimal
-    disbursed: Decimal
+    disbursed: Decimal  # net: paid less recovered
+    paid: Decimal = ZERO  # payments less their reversals
+    recovered: Decimal = ZERO  # refunds received and amounts offset, as a positive figure
 
 
 def balances(**filters) -> Balances:
@@ -50,9 +59,14 @@ def balances(**filters) -> Balances:
     totals = LedgerEntry.objects.filter(**filters).aggregate(
         allocated=_sum(LedgerKind.ALLOCATION),
         committed=_sum(LedgerKind.COMMITMENT),
-        disbursed=_sum(LedgerKind.DISBURSEMENT),
+        paid=_sum(LedgerKind.DISBURSEMENT),
+        recovery=_sum(LedgerKind.RECOVERY),
     )
-    return Balances(**{k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()})
+    cents = {k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()}
+    return Balances(
+        allocated=cents["allocated"], committed=cents["committed"], disbursed=cents["paid"] + cents["recovery"],
+        paid=cents["paid"], recovered=ZERO - cents["recovery"],
+    )
 
 
 
@@ -226,6 +240,12 @@ def disbursement_reverse(*, actor, entry: LedgerEntry, memo) -> LedgerEntry:
             raise LedgerError(_("This payment has already been reversed."), code="already_reversed")
         amount = original.amount.amount
         before = balances(grant=original.grant).disbursed
+        if amount > before:
+            raise LedgerError(
+                _("This payment cannot be reversed: %(grant)s has %(net)s paid net of what was recovered, less than the %(amount)s it paid.")
+                % {"grant": original.grant.reference, "net": money_text(before), "amount": money_text(amount)},
+                code="exceeds_net_disbursed",
+            )
         reversal = _append(
             actor=actor,
             envelope=envelope,
@@ -238,6 +258,25 @@ def disbursement_reverse(*, actor, entry: LedgerEntry, memo) -> LedgerEntry:
         )
         _audit(actor=actor, verb="ledger.reverse_disbursement", target=original.grant, amount=-amount, before=before, entry=reversal, envelope_totals=envelope)
     return reversal
+
+
+def recovery_add(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
+    """Record `amount` recovered from the grantee (a refund received or an amount offset against a payment) as a
+    negative `recovery` row: never more than the grant was paid net, so net disbursed never falls below zero."""
+    amount = _amount(amount)
+    with transaction.atomic():
+        envelope = _lock_envelope(grant.call.programme_id)
+        current = balances(grant=grant)
+        if amount > current.disbursed:
+            raise LedgerError(
+                _("Recovering %(amount)s from %(grant)s would exceed what it was paid: %(paid)s paid and %(recovered)s already recovered, so at most %(free)s can be recovered.")
+                % {"amount": money_text(amount), "grant": grant.reference, "paid": money_text(current.paid),
+                   "recovered": money_text(current.recovered), "free": money_text(current.disbursed)},
+                code="exceeds_net_disbursed",
+            )
+        entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.RECOVERY, call=grant.call, grant=grant, amount=-amount, memo=memo)
+        _audit(actor=actor, verb="ledger.recover", target=grant, amount=-amount, before=current.disbursed, entry=entry, envelope_totals=envelope)
+    return entry
 
 
 def envelope_resize(*, actor, envelope: Envelope, amount, memo) -> Envelope:

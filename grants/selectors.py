@@ -25,7 +25,9 @@ class CallPosition:
     call: Call
     allocated: Decimal
     committed: Decimal
-    disbursed: Decimal
+    disbursed: Decimal  # net: paid less recovered
+    paid: Decimal = Decimal("0.00")  # payments less reversals
+    recovered: Decimal = Decimal("0.00")  # refunds received and amounts offset
 
     @property
     def available(self) -> Decimal:
@@ -39,8 +41,10 @@ class EnvelopePosition:
     envelope: Decimal
     allocated: Decimal
     committed: Decimal
-    disbursed: Decimal
+    disbursed: Decimal  # net: paid less recovered (grants.ledger)
     calls: list = field(default_factory=list)
+    paid: Decimal = Decimal("0.00")  # payments less reversals
+    recovered: Decimal = Decimal("0.00")  # refunds received and amounts offset
 
     @property
     def available(self) -> Decimal:
@@ -64,6 +68,8 @@ class EnvelopePosition:
             "allocated": amount(self.allocated),
             "committed": amount(self.committed),
             "disbursed": amount(self.disbursed),
+            "paid": amount(self.paid),
+            "recovered": amount(self.recovered),
             "available": amount(self.available),
             "calls": [
                 {
@@ -73,6 +79,8 @@ class EnvelopePosition:
                     "allocated": amount(p.allocated),
                     "committed": amount(p.committed),
                     "disbursed": amount(p.disbursed),
+                    "paid": amount(p.paid),
+                    "recovered": amount(p.recovered),
                     "available": amount(p.available),
                 }
                 for p in self.calls
@@ -127,7 +135,8 @@ def envelope_position_from_rows(programme: Programme) -> EnvelopePosition:
         .annotate(
             allocated_sum=_call_sum(LedgerKind.ALLOCATION),
             committed_sum=_call_sum(LedgerKind.COMMITMENT),
-            disbursed_sum=_call_sum(LedgerKind.DISBURSEMENT),
+            paid_sum=_call_sum(LedgerKind.DISBURSEMENT),
+            recovery_sum=_call_sum(LedgerKind.RECOVERY),
         )
         .order_by("reference")
     )
@@ -137,12 +146,16 @@ def envelope_position_from_rows(programme: Programme) -> EnvelopePosition:
         allocated=totals.allocated,
         committed=totals.committed,
         disbursed=totals.disbursed,
+        paid=totals.paid,
+        recovered=totals.recovered,
         calls=[
             CallPosition(
                 call=c,
                 allocated=round_money(c.allocated_sum),
                 committed=round_money(c.committed_sum),
-                disbursed=round_money(c.disbursed_sum),
+                disbursed=round_money(c.paid_sum + c.recovery_sum),
+                paid=round_money(c.paid_sum),
+                recovered=round_money(ZERO - c.recovery_sum),
             )
             for c in calls
         ],

@@ -58,6 +58,13 @@ PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"  # Act
 ROLE_FUNDING, ROLE_EXTENDING, ROLE_IMPLEMENTING = "1", "3", "4"  # OrganisationRole
 RELATED_PARENT, RELATED_CHILD = "1", "2"  # RelatedActivityType
 COMMITMENT, DISBURSEMENT, EXPENDITURE = "2", "3", "4"  # TransactionType
+# Money a grantee pays back (a refund of a recovery order, or an amount offset against a later payment). The
+# TransactionType codelist has no "refund": Reimbursement (7) is a disbursement covering what the recipient already
+# spent, and Loan Repayment (6) and Interest Payment (5) concern loans; Incoming Funds (1), "funds received for use
+# on the activity", is the code for money the reporting organisation receives, so a recovery is an incoming-funds
+# transaction from the grantee (provider) to the agency (receiver). The grant's net disbursed is therefore
+# sum(type 3) - sum(type 1) of its activity, equal to the ledger's and to 360Giving's amountDisbursed.
+INCOMING_FUNDS = "1"
 RESULT_TYPE = {"output": "1", "outcome": "2"}  # ResultType; 9 = other
 RESULT_OTHER = "9"
 SECTOR_DAC = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
@@ -77,6 +84,7 @@ class GrantRecords:
     """What one grant contributes to the file besides its own row, each list oldest first."""
 
     commitments: list = field(default_factory=list)  # LedgerEntry values
+    recoveries: list = field(default_factory=list)  # LedgerEntry values of the recovery rows, with their value date
     payments: list = field(default_factory=list)
     expenditure: list = field(default_factory=list)
     indicators: list = field(default_factory=list)  # IndicatorProgress values of approved report versions
@@ -104,10 +112,13 @@ def published_grants(programme):
 def _records(grant_ids) -> dict:
     """{grant id: GrantRecords} of the given grants, in five queries."""
     records = defaultdict(GrantRecords)
-    for row in LedgerEntry.objects.filter(grant__in=grant_ids, kind=LedgerKind.COMMITMENT).order_by("created_at", "pk").values(
-        "pk", "grant_id", "amount", "created_at"
+    for row in LedgerEntry.objects.filter(
+        grant__in=grant_ids, kind__in=(LedgerKind.COMMITMENT, LedgerKind.RECOVERY)
+    ).order_by("created_at", "pk").values(
+        "pk", "grant_id", "kind", "amount", "created_at", value_date=F("recovery_settlement__value_date")
     ):
-        records[row["grant_id"]].commitments.append(row)
+        record = records[row["grant_id"]]
+        (record.recoveries if row["kind"] == LedgerKind.RECOVERY else record.commitments).append(row)
     for row in AgreementVersion.objects.filter(grant__in=grant_ids, number=1).values("grant_id", "created_at"):
         records[row["grant_id"]].signature_recorded_at = row["created_at"]
     for row in Payment.objects.filter(grant__in=grant_ids).order_by("value_date", "pk").values(
@@ -225,6 +236,7 @@ class Txn:
     amount: Decimal
     value_date: date
     to_grantee: bool = False  # money from the agency to the grantee: provider and receiver organisations
+    from_grantee: bool = False  # money from the grantee back to the agency (a recovery)
 
 
 def _sub(parent, tag, attrs=None, text=None):
@@ -369,6 +381,14 @@ class _Writer:
             _with_narrative(element, "receiver-org", organisation.legal_name, {
                 "ref": organisation.org_identifier, "type": organisation.org_type, "receiver-activity-id": child_id,
             })
+        elif txn.from_grantee:
+            p, organisation = self.programme, grant.organisation
+            _with_narrative(element, "provider-org", organisation.legal_name, {
+                "ref": organisation.org_identifier, "type": organisation.org_type, "provider-activity-id": child_id,
+            })
+            _with_narrative(element, "receiver-org", p.agency, {
+                "ref": self.agency_ref, "type": p.agency_org_type, "receiver-activity-id": self.parent_id,
+            })
 
     def _results(self, activity, grant, rows):
         """One result per logframe result (level and statement), each indicator with one period per approved report."""
@@ -433,12 +453,13 @@ class _Writer:
                     _sub(period, "target", {"value": _decimal_text(figures.target)})
                 self._actual(period, cell, ())
                 if figures.cells:
-                    self._disaggregation(period, indicator, figures.cells, threshold)
+                    self._disaggregation(period, indicator, figures.cells, threshold, cell)
 
-    def _disaggregation(self, period, indicator, cells: dict, threshold):
+    def _disaggregation(self, period, indicator, cells: dict, threshold, total):
         """An `<actual>` per cell of the period's disaggregation table, per row total and (with more than one
-        row) per column total, each naming its categories as dimensions; the grand total is the period's own."""
-        side, across, table = cell_table(indicator, cells, threshold=threshold, exact=False)
+        row) per column total, each naming its categories as dimensions; the grand total is the period's own
+        (`total`, its Cell in the grant's series: hidden there, the table hides what would give it away)."""
+        side, across, table = cell_table(indicator, cells, threshold=threshold, exact=False, total=total)
         for row, row_cells, row_total in zip(side, table.cells, table.row_totals, strict=True):
             for column, cell in zip(across, row_cells, strict=True):
                 self._actual(period, cell, (*row, *column))
@@ -477,6 +498,8 @@ def transactions(grant, records: GrantRecords, child_id: str) -> list[Txn]:
       was stored, or the first row for grants without versions), dated `signed_on`; then each later row (amount
       amendments, releases at closing or termination) on the day it was recorded;
     - disbursements (3): each payment on its value date; a reversal, negative, on the day it was recorded;
+    - incoming funds (1): each amount recovered from the grantee (a refund, or an offset against a payment), on
+      the day it was recorded, valued at its value date;
     - expenditure (4): each approved report's expenditure, dated its approval, valued at its period end."""
     rows = records.commitments
     cut = records.signature_recorded_at or (rows[0]["created_at"] if rows else None)
@@ -494,6 +517,10 @@ def transactions(grant, records: GrantRecords, child_id: str) -> list[Txn]:
         if row["reversed_at"]:
             day = timezone.localdate(row["reversed_at"])
             txns.append(Txn(DISBURSEMENT, open_data_id(ref, "reversal"), day, -row["amount"], day, True))
+    for row in records.recoveries:
+        day = timezone.localdate(row["created_at"])
+        txns.append(Txn(INCOMING_FUNDS, open_data_id(child_id, "R", row["pk"]), day, -row["amount"],
+                        row["value_date"] or day, from_grantee=True))
     for row in records.expenditure:
         txns.append(Txn(EXPENDITURE, open_data_id(child_id, "E", row["period_number"]),
                         timezone.localdate(row["approved_at"]), row["amount"], row["period_end"]))

@@ -7,9 +7,10 @@ a draft terminated before signature: the award was withdrawn before any agreemen
 to the call and nothing can have been paid (payments need a signature), so publishing it would report giving that
 never happened.
 
-Figures: `amountAwarded` is the agreement's amount (amendments included); `amountDisbursed` is the sum of the
-payments that stand (a reversed payment counts for nothing), which equals the ledger's disbursed balance of the
-grant. Amounts are Decimal throughout and become JSON numbers only in `grants_package` (see `_json_number`).
+Figures: `amountAwarded` is the agreement's amount (amendments included); `amountDisbursed` is net: the sum of the
+payments that stand (a reversed payment counts for nothing) less what was recovered from the grantee (refunds and
+offsets of recovery orders), which equals the ledger's disbursed balance of the grant and the IATI file's
+disbursements less its incoming funds. Amounts are Decimal throughout and become JSON numbers only in `grants_package` (see `_json_number`).
 
 Cost: two queries however many grants: the grants with their call, organisation, country, award decision and
 latest agreement version, streamed; and the payments aggregated per grant. The files are written record by record
@@ -30,7 +31,7 @@ from core.errors import DomainError
 from core.identifiers import open_data_id
 from core.money import EUR, ZERO, format_amount, round_money
 from disbursements.models import Payment
-from grants.models import AgreementStatus, AgreementVersion, Grant
+from grants.models import AgreementStatus, AgreementVersion, Grant, LedgerEntry, LedgerKind
 
 from .readiness import GIVING, refusal
 
@@ -79,6 +80,7 @@ def _prefix(programme) -> str:
 
 def _grants(programme):
     latest_version = AgreementVersion.objects.filter(grant=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    recoveries = LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=LedgerKind.RECOVERY).order_by().values("grant_id")
     return (
         Grant.objects.filter(call__programme=programme)
         .exclude(status=AgreementStatus.TERMINATED, signed_on__isnull=True)
@@ -87,6 +89,8 @@ def _grants(programme):
             summary=F("award_decision__application__summary"),
             decided_at=F("award_decision__decided_at"),
             last_version_at=Subquery(latest_version),
+            recovered=Subquery(recoveries.annotate(total=Sum("amount")).values("total")),
+            last_recovery_at=Subquery(recoveries.annotate(last=Max("created_at")).values("last")),
         )
         .order_by("reference")
     )
@@ -129,9 +133,12 @@ def _organisation(organisation, prefix) -> dict:
 
 def _grant_record(grant, *, prefix, funder, payments, source_url) -> dict:
     disbursed, last_payment_at = payments.get(grant.pk, (ZERO, None))
+    recovered = getattr(grant, "recovered", None)  # the recovery rows' sum, negative
+    if recovered:
+        disbursed = round_money(disbursed + recovered)
     award_moment = grant.decided_at or grant.created_at
     modified = max(t for t in (grant.created_at, grant.status_changed_at, grant.decided_at, grant.last_version_at,
-                               last_payment_at) if t)
+                               last_payment_at, getattr(grant, "last_recovery_at", None)) if t)
     record = {
         "id": open_data_id(prefix, grant.reference),
         "title": grant.title,

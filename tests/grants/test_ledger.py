@@ -18,7 +18,7 @@ def test_allocate_commit_disburse_and_balances(officer, finance, envelope, call)
     ledger.commitment_add(actor=officer, grant=grant, amount="120000.00")
     ledger.disbursement_add(actor=finance, grant=grant, amount="96000.00")
 
-    assert balances(envelope=envelope) == ledger.Balances(D("300000.00"), D("120000.00"), D("96000.00"))
+    assert balances(envelope=envelope) == ledger.Balances(D("300000.00"), D("120000.00"), D("96000.00"), paid=D("96000.00"))
     assert balances(call=call).allocated == D("300000.00")
     assert balances(grant=grant).committed == D("120000.00")
     assert balances(grant=grant).disbursed == D("96000.00")
@@ -79,7 +79,7 @@ def test_releases_cannot_go_below_what_depends_on_them(officer, finance, call):
     _refused("exceeds_undisbursed_commitment", ledger.commitment_release, actor=officer, grant=grant, amount="15000.01")
     ledger.allocation_release(actor=officer, call=call, amount="40000.00")
     ledger.commitment_release(actor=officer, grant=grant, amount="15000.00")
-    assert balances(call=call) == ledger.Balances(D("60000.00"), D("45000.00"), D("45000.00"))
+    assert balances(call=call) == ledger.Balances(D("60000.00"), D("45000.00"), D("45000.00"), paid=D("45000.00"))
 
 
 @pytest.mark.parametrize("amount", ["0", "-5.00", "12.345", "abc", "NaN", 1.5])
@@ -107,6 +107,33 @@ def test_reversal_restores_balances_and_happens_once(officer, finance, call):
     _refused("reason_required", ledger.disbursement_reverse, actor=finance, entry=payment, memo="  ")
 
 
+def test_recovery_reduces_the_net_disbursed_and_never_goes_below_zero(officer, finance, call):
+    ledger.allocation_add(actor=officer, call=call, amount="100000.00")
+    grant = GrantFactory(call=call)
+    ledger.commitment_add(actor=officer, grant=grant, amount="50000.00")
+    payment = ledger.disbursement_add(actor=finance, grant=grant, amount="40000.00")
+
+    entry = ledger.recovery_add(actor=finance, grant=grant, amount="12500.00", memo="refund")
+
+    assert entry.kind == "recovery" and entry.amount.amount == D("-12500.00")
+    b = balances(grant=grant)
+    assert (b.paid, b.recovered, b.disbursed, b.committed) == (D("40000.00"), D("12500.00"), D("27500.00"), D("50000.00"))
+    assert balances(call=call).disbursed == D("27500.00")
+    event = AuditEvent.objects.get(verb="ledger.recover")
+    assert (event.amount, event.amount_before, event.amount_after) == (D("-12500.00"), D("40000.00"), D("27500.00"))
+    exc = _refused("exceeds_net_disbursed", ledger.recovery_add, actor=finance, grant=grant, amount="27500.01")
+    assert "27,500.00" in exc.message
+    # The payment cannot be reversed: 27,500.00 paid net is less than its 40,000.00.
+    _refused("exceeds_net_disbursed", ledger.disbursement_reverse, actor=finance, entry=payment, memo="wrong")
+    # What was recovered may be paid again within the commitment, and released from it.
+    ledger.disbursement_add(actor=finance, grant=grant, amount="22500.00")
+    _refused("exceeds_commitment", ledger.disbursement_add, actor=finance, grant=grant, amount="0.01")
+    ledger.recovery_add(actor=finance, grant=grant, amount="50000.00")
+    assert balances(grant=grant).disbursed == D("0.00")
+    ledger.commitment_release(actor=officer, grant=grant, amount="50000.00")
+    assert balances(grant=grant) == ledger.Balances(D("0.00"), D("0.00"), D("0.00"), paid=D("62500.00"), recovered=D("62500.00"))
+
+
 def test_database_constraints_back_the_service(call, envelope):
     """Even a writer that bypasses the service cannot store a zero amount or a commitment without a grant."""
     from django.db import IntegrityError, transaction
@@ -117,6 +144,11 @@ def test_database_constraints_back_the_service(call, envelope):
         LedgerEntry.objects.create(envelope=envelope, kind="commitment", call=call, amount=(D("5"), "EUR"))
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(envelope=envelope, kind="allocation", call=call, amount=(D("5"), "USD"))
+    grant = GrantFactory(call=call)
+    with pytest.raises(IntegrityError), transaction.atomic():  # money recovered is always negative
+        LedgerEntry.objects.create(envelope=envelope, kind="recovery", call=call, grant=grant, amount=(D("5"), "EUR"))
+    with pytest.raises(IntegrityError), transaction.atomic():  # and belongs to a grant
+        LedgerEntry.objects.create(envelope=envelope, kind="recovery", call=call, amount=(D("-5"), "EUR"))
 
 
 def test_only_the_ledger_module_writes_ledger_entries():

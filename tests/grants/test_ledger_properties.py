@@ -26,7 +26,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.grants = [GrantFactory(call=self.calls[0]), GrantFactory(call=self.calls[0]), GrantFactory(call=self.calls[1])]
         self.allocated = {c.pk: Decimal(0) for c in self.calls}
         self.committed = {g.pk: Decimal(0) for g in self.grants}
-        self.disbursed = {g.pk: Decimal(0) for g in self.grants}
+        self.disbursed = {g.pk: Decimal(0) for g in self.grants}  # net: paid less recovered
+        self.recovered = {g.pk: Decimal(0) for g in self.grants}
         self.payments = []
 
     def _committed_in(self, call):
@@ -83,9 +84,21 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.payments)
     @rule(k=st.integers(0, 1000))
     def reverse(self, k):
-        payment = self.payments.pop(k % len(self.payments))
-        ledger.disbursement_reverse(actor=None, entry=payment, memo="property test")
-        self.disbursed[payment.grant_id] -= payment.amount.amount
+        payment = self.payments[k % len(self.payments)]
+        # A payment whose money was partly recovered cannot be reversed below zero net.
+        ok = payment.amount.amount <= self.disbursed[payment.grant_id]
+        if self._apply(ok, lambda actor, **kw: ledger.disbursement_reverse(actor=actor, memo="property test", **kw),
+                       entry=payment):
+            self.payments.remove(payment)
+            self.disbursed[payment.grant_id] -= payment.amount.amount
+
+    @rule(j=st.integers(0, 2), amount=amounts)
+    def recover(self, j, amount):
+        grant = self.grants[j]
+        ok = amount <= self.disbursed[grant.pk]
+        if self._apply(ok, ledger.recovery_add, grant=grant, amount=amount):
+            self.disbursed[grant.pk] -= amount
+            self.recovered[grant.pk] += amount
 
     @invariant()
     def invariants_hold_in_the_database(self):
@@ -101,7 +114,9 @@ class LedgerMachine(RuleBasedStateMachine):
             b = balances(grant=grant)
             assert Decimal(0) <= b.disbursed <= b.committed
             assert (b.committed, b.disbursed) == (self.committed[grant.pk], self.disbursed[grant.pk])
+            assert b.recovered == self.recovered[grant.pk] and b.paid - b.recovered == b.disbursed
         assert not LedgerEntry.objects.filter(envelope=self.envelope, amount=0).exists()
+        assert not LedgerEntry.objects.filter(envelope=self.envelope, kind="recovery", amount__gte=0).exists()
 
 
 @pytest.mark.django_db
