@@ -227,3 +227,11 @@ def test_queries_do_not_grow_with_grants(client, data, programme, people, office
         grant = make_grant(programme, country=("NP", "LA")[i % 2])
         accepted(actor=officer, grant=grant, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 6}}})
     assert count() == few
+
+
+def test_choices_that_are_not_the_programmes_are_ignored_as_on_the_dashboard(client, data, donor):
+    response = get(client, donor, PDF, country="999999", period="7", indicator="NOPE", programme="NOPE")
+    assert response.status_code == 200
+    lines = pdf_lines(response.content)
+    assert "Filters: all grants" in " ".join(lines)
+    assert pdf_figures(lines) == page_figures(get(client, donor, PAGE, indicator="P1"))
