@@ -133,3 +133,13 @@ def test_the_migration_maps_free_text_units_to_units_with_six_titles():
     assert back["I3"] == "share of cases" and back["I4"] == "Hotline calls" and back["I5"] == ""
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_demo_indicators_have_units_titled_in_the_six_languages(demo):
+    from results.models import StandardIndicator
+
+    units = {i.code: i.unit for i in StandardIndicator.objects.select_related("unit")}
+    assert units["VOT"].code == "people" and units["SHR72"].code == "share-of-cases" and units["BEDS"].code == "beds"
+    for code, unit in units.items():
+        assert set(unit.titles) == set(LANGUAGES), code
+    assert units["CID"].title("pt") == "casos" and units["TRN"].title("ar") == "موظفون"
