@@ -133,7 +133,8 @@ def advance_limit(grant):
         return None
     rating = rating_of(grant.organisation_id)
     percent = rules[rating].max_advance_percent
-    return round_money(grant.amount * percent / HUNDRED, down=True), rating, percent
+    # Rounded to the cent as the plan rounds its pre-financing (half up), so a plan of exactly the share passes.
+    return round_money(grant.amount * percent / HUNDRED), rating, percent
 
 
 def check_advance(grant, advance):

@@ -151,3 +151,12 @@ def test_without_children_psea_does_not_block(officer, cso_user, programme):
     grant = awarded_grant(programme=programme, organisation=cso_user.organisations.get())
     psea(officer, cso_user, grant.organisation, PseaCapacity.LOW)
     agreement_sign(actor=officer, grant=grant, **SIGN)
+
+
+def test_the_share_rounds_like_the_plan(officer, programme):
+    """80% of EUR 128,525.82 is 102,820.656: the plan pays 102,820.66 (half up), and the 80% share allows it."""
+    rules_adopt(actor=officer, programme=programme)
+    grant = awarded_grant(programme=programme, amount="128525.82")
+    assess(officer, grant.organisation, RiskRating.MODERATE)
+    agreement_sign(actor=officer, grant=grant, **SIGN)
+    assert Tranche.objects.get(grant=grant, number=1).planned_amount == Decimal("102820.66")
