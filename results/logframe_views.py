@@ -52,7 +52,10 @@ class PicksForm(forms.Form):
                     label=_("Target for period %(number)s") % {"number": period.number}, required=False,
                     max_digits=14, decimal_places=2,
                 )
-                field.widget.attrs.update({"inputmode": "numeric" if indicator.counts_people else "decimal"})
+                field.widget.attrs.update({
+                    "inputmode": "numeric" if indicator.counts_people else "decimal",
+                    "aria-describedby": f"id_{field_name}_helptext",  # the period's dates, under the label
+                })
                 self.fields[field_name] = field
                 self.initial[field_name] = chosen.get(indicator.pk, {}).get(period.number)
 
@@ -94,7 +97,8 @@ class PicksForm(forms.Form):
     def problems(self):
         """Every error with the id of its field, for the summary at the top."""
         found = []
-        for name, errors in self.errors.items():
+        order = list(self.fields)
+        for name, errors in sorted(self.errors.items(), key=lambda item: order.index(item[0]) if item[0] in order else -1):
             if name in self.fields:
                 label = self.fields[name].label
                 indicator = next((i for i in self.indicators if name == f"i{i.pk}" or name.startswith(f"i{i.pk}-")), None)
