@@ -23,6 +23,7 @@ from demo.conversations_demo import seed_conversations
 from demo.grants_demo import seed_grants_call
 from demo.notifications_demo import seed_notifications
 from demo.results_demo import seed_results
+from demo.risk_demo import seed_risk
 from demo.review_call import seed_review_call
 from grants import ledger
 from grants.grids import grid_copy_prag_full
@@ -199,6 +200,7 @@ def seed(*, password, stdout=None):
         seed_results(programme=programme, officer=users["officer@demo.test"], say=say)
         seed_conversations(officer=users["officer@demo.test"], say=say)
         seed_notifications(call=call, say=say)
+        seed_risk(programme_code=PROGRAMME_CODE, say=say)
 
     return envelope_position(programme)
 

@@ -3,12 +3,10 @@ import re
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.models import User
 from demo.glo_act import ACCOUNTS, seed
-from demo.risk_demo import seed_risk
 
 DEFAULT_DEMO_PASSWORD = "glo-act-demo-2026"
 
@@ -33,8 +31,6 @@ class Command(BaseCommand):
         # The demo's own actions (a submitted application) would otherwise print or send their e-mails.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             position = seed(password=password, stdout=self.stdout)
-            with transaction.atomic():
-                seed_risk(say=lambda text: self.stdout.write(f"  {text}"))
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {position.programme} envelope EUR {position.envelope:,.2f}, "
             f"allocated EUR {position.allocated:,.2f}."
