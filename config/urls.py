@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("applications.review.urls")),
     path("", include("disbursements.agreement.urls")),
     path("", include("disbursements.payment.urls")),
+    path("", include("disbursements.recovery.urls")),
     path("", include("disbursements.dashboard_urls")),
     path("", include("reports.urls")),
     path("", include("reports.portal_urls")),

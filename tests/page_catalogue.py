@@ -10,6 +10,7 @@ is in none of the three, so a new page cannot be left out.
 Accounts are the demo's (README, "Demo accounts"); `None` is a visitor who is not signed in.
 """
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from operator import attrgetter
 from types import SimpleNamespace
 from unittest import mock
@@ -159,6 +160,9 @@ PAGES = (
     Page("payment_new", FINANCE, {"tranche_id": Ref("payable.pk")}),
     Page("payment_detail", FINANCE, {"pk": Ref("payment.pk")}),
     Page("fx_rates", FINANCE),
+    Page("recovery_list", FINANCE),
+    Page("recovery_detail", FINANCE, {"pk": Ref("recovery_order.pk")}),
+    Page("recovery_new", FINANCE, {"reference": Ref("recovery_order.grant.reference")}),
     # Donor observers
     Page("envelope_dashboard", DONOR),
     Page("results_dashboard", DONOR, query="indicator=VOT"),
@@ -199,6 +203,7 @@ DOWNLOADS = (
     Page("report_queue_export", OFFICER, query="format=xlsx"),
     Page("grant_list_export", FINANCE, query="format=xlsx&sort=-paid"),
     Page("payment_queue_export", FINANCE, query="format=csv&payability=payable"),
+    Page("recovery_list_export", FINANCE, query="format=xlsx&sort=-outstanding"),
 )
 
 _POST = "an action: POST only, answers with a redirect"
@@ -289,6 +294,7 @@ def demo_objects():
     from applications.models import Application, Assignment, AssignmentStatus, ReviewStatus
     from applications.services import application_start
     from disbursements.models import Payment
+    from disbursements.recovery.services import recovery_order_issue
     from disbursements.schedule import facts_for, schedule_status
     from grants.models import Call, Criterion, Grant
     from lists.models import BulkJob
@@ -330,6 +336,10 @@ def demo_objects():
         undeclared=reviewer_assignments.filter(review__isnull=True).get(),
         scored=reviewer_assignments.filter(review__status=ReviewStatus.SUBMITTED).first(),
         payment=Payment.objects.order_by("pk").first(),
+        # A recovery order on the Bishkek grant: finance's order page, and a section of cso8's grant page.
+        recovery_order=recovery_order_issue(
+            actor=users[FINANCE], grant=grant, amount="1250.00", due_date=date.today() + timedelta(days=30),
+            reason="Bank charges paid twice on the first tranche."),
         payable=next(s.tranche for g in Grant.objects.all() for s in schedule_status(g, facts_for(g)) if s.payable > 0),
         diligence_document=DueDiligenceDocument.objects.filter(organisation=cae).first(),
         draft_grant=award_decide(actor=officer, application=cae_application, outcome="award",
