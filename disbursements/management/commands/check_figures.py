@@ -1,6 +1,8 @@
 """Recompute every programme's envelope figures from the ledger rows, bypassing the cache, and compare them with the
 cached ones (the envelope position, and today's dashboard in each language it is cached in). The ledger is the
-source of truth: any difference is printed and the command exits non-zero."""
+source of truth: any difference is printed and the command exits non-zero. The position and the dashboard hold net
+figures (paid, recovered from grantees, disbursed net), so a recovery missing from a cached set is found too; each
+programme's net figures from the rows are printed."""
 from dataclasses import replace
 from difflib import unified_diff
 
@@ -31,13 +33,17 @@ class Command(BaseCommand):
         today = timezone.localdate()
         checked, differences = 0, 0
         for p in programmes:
+            rows = envelope_position_from_rows(p)
+            self.stdout.write(
+                f"{p.code}: paid {rows.paid:.2f}, recovered {rows.recovered:.2f}, disbursed net {rows.disbursed:.2f} EUR"
+            )
             cached = cache.get(figures_key("position", p))
             if cached is not None:
                 checked += 1
                 differences += self._compare(
                     f"{p.code} position",
                     _lines(replace(cached, programme=p).as_dict().items()),
-                    _lines(envelope_position_from_rows(p).as_dict().items()),
+                    _lines(rows.as_dict().items()),
                 )
             for language, _name in settings.LANGUAGES:
                 with translation.override(language):
