@@ -6,7 +6,8 @@ so headed).
 Only what can be read safely and in bounded time and memory is read:
 
 - plain text and CSV: the first TEXT_MAX_BYTES;
-- PDF: the text pypdf extracts from the first PDF_MAX_PAGES pages, with decompression capped as in core.uploads;
+- PDF: the text pypdf extracts from the first PDF_MAX_PAGES pages (none started after PDF_MAX_SECONDS), each stream
+  decoded to at most PDF_MAX_DECODED_BYTES;
 - DOCX, XLSX, ODT, ODS (zip archives): only the XML parts that hold the text, each read through the decompressor
   to at most ZIP_MEMBER_MAX_BYTES and ZIP_TOTAL_MAX_BYTES in all (never extracted to disk, never more than the cap
   decompressed, whatever the archive declares); the XML is read with regular expressions, not a parser, so no
@@ -22,8 +23,8 @@ import csv
 import html
 import io
 import re
+import time
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 
 import pypdf
@@ -35,7 +36,8 @@ from core.errors import DomainError
 TEXT_MAX_BYTES = 2 * 1024 * 1024
 TEXT_MAX_CHARS = 2_000_000
 PDF_MAX_PAGES = 50
-PDF_MAX_DECODED_BYTES = 20 * 1024 * 1024
+PDF_MAX_DECODED_BYTES = 8 * 1024 * 1024  # one stream, decoded
+PDF_MAX_SECONDS = 5.0  # pages are not started after this long
 ZIP_MEMBER_MAX_BYTES = 8 * 1024 * 1024
 ZIP_TOTAL_MAX_BYTES = 24 * 1024 * 1024
 ZIP_MAX_PARTS = 40  # XML parts read (a workbook's sheets, a document's headers and footers)
@@ -43,16 +45,25 @@ MAX_FINDINGS = 50
 
 PASSPORT, MRZ, BIRTH_DATE = "passport", "mrz", "birth_date"
 
-# "Passport" in the six languages, then up to 30 characters without digits ("no.", "number", "n°", "номер", "رقم"…),
-# then a number: up to three letters, digits (a few letters among them: "19AB12345"), at least six digits in all.
+# "Passport" in the six languages, then only punctuation and words that say "number" ("no.", "n°", "núm.", "номер",
+# "رقم", "of the holder"…), then the number: up to three letters, digits with a few letters among them ("19AB12345"),
+# at least six digits, no spaces (so "Passport and visa costs: 1 200 000" or "passport fees 150000 XOF" are not read).
+_NUMBER_WORDS = (
+    r"(?:[\s:.#,()-]|№|n[°º]\.?|\b(?:no|nr|num|number|numéro|numero|número|núm|nro|номер|рег|رقم|de|du|do|of|the|"
+    r"holder'?s?|titulaire|titular)\b)*"
+)
 _PASSPORT = re.compile(
     r"(?:passports?|passeports?|pasaportes?|passaportes?|паспорт\w*|جواز\s+(?:ال)?سفر)"
-    r"[^\d\n]{0,30}?"
-    r"(?<![\w])((?:[A-ZА-Я]{1,3}[ -]?)?\d[A-Z0-9]{0,3}[\d -]{3,12}\d[A-Z]?)(?![\w])",
+    rf"{_NUMBER_WORDS}"
+    r"(?<![\w])((?:[A-ZА-Я]{1,3}[ -]?)?\d[A-Z0-9]{0,3}\d{3,12}[A-Z]?)(?![\w])",
     re.IGNORECASE,
 )
 # ICAO 9303 passport MRZ: line 1 "P<NGADOE<<JOHN<<<…", line 2 number, nationality, birth date, sex, expiry.
-_PASSPORT_SERIES = re.compile(r"(?:серия|сер\.)\s*(\d{2}\s?\d{2})\s*(?:№|номер|N)\s*(\d{6})\b", re.IGNORECASE)
+# A Russian passport's series and number: "серия 45 06 номер 123456", "паспорт 4506 123456".
+_PASSPORT_SERIES = re.compile(
+    r"(?:(?:серия|сер\.)\s*(\d{2}\s?\d{2})\s*(?:№|номер|N)\s*|паспорт\w*[\s:№]*(\d{2}\s?\d{2})\s+)(\d{6})\b",
+    re.IGNORECASE,
+)
 _MRZ_LINE1 = re.compile(r"\bP[A-Z<][A-Z<]{3}[A-Z]+<<[A-Z<]{3,}")
 _MRZ_LINE2 = re.compile(r"\b[A-Z0-9<]{9}\d[A-Z<]{3}\d{6}\d[MFX<]\d{6}\d")
 _BIRTH_LABEL = (
@@ -163,7 +174,7 @@ def scan_rows(rows, *, page=None, sheet="", first_line=1) -> list[Finding]:
             if _digits(m.group(1)) >= 6:
                 findings.append(Finding(PASSPORT, mask(m.group(1)), **here))
         for m in _PASSPORT_SERIES.finditer(text):
-            findings.append(Finding(PASSPORT, mask(f"{m.group(1)} {m.group(2)}"), **here))
+            findings.append(Finding(PASSPORT, mask(f"{m.group(1) or m.group(2)} {m.group(3)}"), **here))
         for m in _MRZ_LINE1.finditer(text):
             findings.append(Finding(MRZ, m.group(0)[:5] + "•" * min(len(m.group(0)) - 5, 12), **here))
         for m in _MRZ_LINE2.finditer(text):
@@ -242,7 +253,11 @@ def _read_pdf(data, budget, scan):
         pages = reader.pages
         if len(pages) > PDF_MAX_PAGES:
             scan.truncated = True
+        started = time.monotonic()
         for number in range(min(len(pages), PDF_MAX_PAGES)):
+            if time.monotonic() - started > PDF_MAX_SECONDS:
+                scan.truncated = True
+                break
             text = budget.take(pages[number].extract_text() or "")
             scan.findings += scan_text(text, page=number + 1)
             if budget.left <= 0 or len(scan.findings) >= MAX_FINDINGS:
@@ -372,8 +387,7 @@ def scan_upload(uploaded, kind=None) -> Scan:
                     _read_odf(archive, kind, budget, scan)
         else:
             scan.skipped = True
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, RuntimeError, NotImplementedError, ValueError, zlib.error,
-            pypdf.errors.PyPdfError, RecursionError, AttributeError, TypeError, IndexError):
+    except Exception:  # pypdf, zipfile, zlib and csv raise many kinds of error on damaged input
         scan.unreadable = True
     finally:
         uploaded.seek(position)

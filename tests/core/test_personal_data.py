@@ -30,6 +30,7 @@ HARMLESS = [
     "Invoice date: 12/03/2025   Invoice no. 2025-00123   Amount: 1,250.00 EUR",
     "Facture n° 4567 du 12/03/2025, échéance le 12/04/2025",
     "Passport fees 2024: 150 EUR for 12 staff",
+    "Passport and visa costs: 1 200 000 XOF; passport fees 150000 XOF",
     "Training held on 14-07-2025 in Abuja with 23 officers (agreement 2025/118)",
     "Il ne le savait pas. Le rapport du 3 mars 2025 est joint.",
     "Дата отчёта: 05.11.2025; номер договора 123456",
@@ -63,6 +64,11 @@ def test_machine_readable_zone_lines_are_found_without_the_name_or_number():
 @pytest.mark.parametrize("line", HARMLESS)
 def test_invoices_report_dates_and_fees_are_not_personal_data(line):
     assert scan_text(line) == []
+
+
+def test_a_russian_passport_written_as_series_and_number_is_found():
+    findings = scan_text("Паспорт 4506 123456 выдан ОВД")
+    assert [(f.kind, f.masked) for f in findings] == [(PASSPORT, "•••• ••••56")]
 
 
 def test_a_table_column_headed_date_of_birth_marks_each_date_below_it():
