@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from grants.models import Call, Country, Grant, Objective
 
-from .aggregation import achieved_vs_target, disaggregated
+from .aggregation import achieved_by_period, achieved_vs_target, disaggregated
 from .cells import cell_key, dimensions_of
 from .models import Combine, ResultPeriod, ResultsSettings, StandardIndicator
 from .suppression import Cell, Table, suppress_series, suppress_table
@@ -145,36 +145,45 @@ def grant_figure(indicator, achieved) -> Decimal | None:
     return {Combine.SUM: sum, Combine.MAXIMUM: max, Combine.LATEST: lambda figures: figures[-1]}[indicator.combine](collected)
 
 
-def _indicator_results(indicator, total, periods, *, threshold, exact) -> IndicatorResult:
+def _indicator_results(indicator, total, periods, *, threshold, exact, period=None) -> IndicatorResult:
     """The indicator's figure over all periods in view and per period, its people counts protected together (the
-    periods and their total are one line)."""
+    periods and their total are one line). With `period` (a number) only that period is shown, and is the total,
+    protected as it is in the series of every period: a figure hidden there is hidden here."""
     cells, total_cell = protected_figures(indicator, [p.achieved for p in periods], total.achieved, threshold=threshold, exact=exact)
-    return IndicatorResult(
-        indicator=indicator,
-        total=PeriodFigure(None, total.target, total_cell),
-        periods=[PeriodFigure(p.group["period"], p.target, cell) for p, cell in zip(periods, cells, strict=True)],
-    )
+    figures = [PeriodFigure(p.group["period"], p.target, cell) for p, cell in zip(periods, cells, strict=True)]
+    if period is None:
+        return IndicatorResult(indicator=indicator, total=PeriodFigure(None, total.target, total_cell), periods=figures)
+    shown = [f for f in figures if f.number == period]
+    chosen = shown[0] if shown else PeriodFigure(period, None, Cell(None))
+    return IndicatorResult(indicator=indicator, total=PeriodFigure(None, chosen.target, chosen.achieved), periods=shown)
 
 
-def cell_table(indicator, figures: dict, *, threshold, exact):
+def cell_table(indicator, figures: dict, *, threshold, exact, total=None):
     """`figures` ({cell key: figure}) of an indicator with dimensions as a table: the last dimension across, every
     combination of the others down the side, people counts protected unless `exact`. Returns the rows and columns
-    (each a tuple of (dimension, category) pairs) and the table."""
+    (each a tuple of (dimension, category) pairs) and the table.
+
+    `total`: the Cell (from `protected_figures`) of the figure the table breaks down, shown beside it (a period of
+    the indicator, or its total over the periods in view). The table's grand total is that figure, so it is hidden
+    or shown as there, and the table hides what would give it away (`suppression.suppress_table(grand_total_as=)`).
+    Give it whenever the figure is published with the table, or a total shown in one could reveal a cell hidden in
+    the other."""
     axes = [[(d, c) for c in sorted(d.categories.all(), key=lambda c: (c.position, c.code))] for d in dimensions_of(indicator)]
     side, across = list(product(*axes[:-1])), [(pair,) for pair in axes[-1]]
     values = [[figures.get(cell_key([(d.code, c.code) for d, c in (*row, *column)])) for column in across] for row in side]
-    table = suppress_table(values, threshold=threshold) if _protected(indicator, exact) else _plain(values)
+    table = suppress_table(values, threshold=threshold, grand_total_as=total) if _protected(indicator, exact) else _plain(values)
     return side, across, table
 
 
-def _disaggregation(indicator, grants, *, period, threshold, exact) -> Disaggregation | None:
-    """The indicator's cells as a table (`cell_table`; one row "All" for an indicator with one dimension). None for
-    an indicator without dimensions (or a ratio)."""
+def _disaggregation(indicator, grants, *, period, threshold, exact, total) -> Disaggregation | None:
+    """The indicator's cells as a table (`cell_table`; one row "All" for an indicator with one dimension), its grand
+    total protected as the indicator's `total` Cell in view. None for an indicator without dimensions (or a ratio)."""
     dimensions = dimensions_of(indicator)
     if not dimensions or indicator.combine == Combine.RATIO:
         return None
-    tables = disaggregated(indicator, group_by=("period",) if period else (), grants=grants)
-    side, across, table = cell_table(indicator, tables.get((period,) if period else (), {}), threshold=threshold, exact=exact)
+    tables = disaggregated(indicator, grants=grants, period=period)
+    side, across, table = cell_table(indicator, tables.get((), {}), threshold=threshold, exact=exact,
+                                     total=total)
     return Disaggregation(
         indicator=indicator,
         row_heading=" · ".join(d.title() for d in dimensions[:-1]) or _("All"),
@@ -197,23 +206,22 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
         if name in chosen:
             grants = grants.filter(**{f"{name}_id": chosen[name]})
     period = int(chosen["period"]) if "period" in chosen else None
+    # Every period is read and protected, even when one is chosen: a period's figure is hidden alike in both views.
+    periods, totals = achieved_by_period(programme, grants=grants, indicators=indicators)
     by_period: dict[int, list] = {}
-    for r in achieved_vs_target(programme, group_by=("period",), grants=grants, indicators=indicators):
-        if period is None or r.group["period"] == period:
-            by_period.setdefault(r.indicator.pk, []).append(r)
-    if period is None:
-        overall = {r.indicator.pk: r for r in achieved_vs_target(programme, grants=grants, indicators=indicators)}
-    else:  # one period: its figure is the total
-        overall = {pk: periods[0] for pk, periods in by_period.items()}
+    for r in periods:
+        by_period.setdefault(r.indicator.pk, []).append(r)
+    overall = {r.indicator.pk: r for r in totals}
     results = [
         _indicator_results(indicator, overall.get(indicator.pk, _EMPTY), by_period.get(indicator.pk, []),
-                           threshold=threshold, exact=exact)
+                           threshold=threshold, exact=exact, period=period)
         for indicator in indicators
     ]
-    chosen_indicator = next((i for i in indicators if i.code == indicator_code), None)
+    chosen_result = next((r for r in results if r.indicator.code == indicator_code), None)
     return Dashboard(
         programme=programme, threshold=threshold, framework=settings.external_framework, exact=exact, indicators=results,
-        disaggregation=chosen_indicator and _disaggregation(chosen_indicator, grants, period=period, threshold=threshold, exact=exact),
+        disaggregation=chosen_result and _disaggregation(chosen_result.indicator, grants, period=period, threshold=threshold,
+                                                         exact=exact, total=chosen_result.total.achieved),
     )
 
 

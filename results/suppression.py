@@ -10,6 +10,13 @@ members of a line add up to its total. A line with exactly one hidden member giv
 smallest other member still shown is hidden too, preferring a positive cell (hiding a zero beside a 3 only tells
 the reader the two hidden add up to 3) and then the line's total. Hiding a member changes the lines through it,
 so this repeats until no line has exactly one hidden member. Pure Python: no database.
+
+Linked figures. A table that breaks down a figure shown elsewhere (the disaggregation of an indicator's period,
+or of its total over the periods in view) has that figure as its grand total. The figure is protected first where
+it is a member of its own line (the series of periods and their total, `suppress_series`), and the table takes its
+status as given (`suppress_table(..., grand_total_as=cell)`): hidden there, it is hidden in the table, which then
+hides what would give it away; shown there, the table never picks it as a secondary cell (nor a total equal to it
+on a line of two). So the same figure is hidden alike wherever it appears, whichever tables are shown with it.
 """
 from dataclasses import dataclass
 from enum import Enum
@@ -51,17 +58,30 @@ class Series:
     total: Cell
 
 
-def _protect(values: dict, lines: list[list], totals: set, threshold: int) -> dict:
-    """{key: reason} for the members of `values` to hide; each line lists its members, its total last."""
-    hidden = {key: PRIMARY for key, value in values.items() if value is not None and 0 < value < threshold}
+def _protect(values: dict, lines: list[list], totals: set, threshold: int, fixed: dict | None = None) -> dict:
+    """{key: reason} for the members of `values` to hide; each line lists its members, its total last. `fixed`:
+    {key: reason or None} of members whose status was decided elsewhere (None: shown), kept as given."""
+    fixed = dict(fixed or {})
+    # A member alone with a fixed one on a line of two is the same figure: it takes the fixed one's status.
+    spread = True
+    while spread:
+        spread = False
+        for line in lines:
+            if len(line) == 2 and sum(key in fixed for key in line) == 1 and values[line[0]] == values[line[1]]:
+                known, other = (line[0], line[1]) if line[0] in fixed else (line[1], line[0])
+                fixed[other] = fixed[known]
+                spread = True
+    hidden = {key: PRIMARY for key, value in values.items() if value is not None and 0 < value < threshold and key not in fixed}
+    hidden.update({key: reason for key, reason in fixed.items() if reason is not None})
     changed = True
     while changed:
         changed = False
         for line in lines:
             if sum(key in hidden for key in line) != 1:
                 continue
-            shown = [key for key in line if key not in hidden]
+            shown = [key for key in line if key not in hidden and key not in fixed] or [key for key in line if key not in hidden]
             # Positive cells first, then the total, then zeros and uncollected cells; the smallest, then the first.
+            # A figure shown elsewhere is hidden only when nothing else is left to hide (never on a line of two).
             order = {key: position for position, key in enumerate(line)}
             choice = min(shown, key=lambda key: (
                 0 if key not in totals and (values[key] or 0) > 0 else 1 if key in totals else 2,
@@ -80,8 +100,10 @@ def _sum(numbers):
     return sum(n for n in numbers if n is not None)
 
 
-def suppress_table(cells, *, threshold, row_totals=None, column_totals=None, grand_total=None) -> Table:
-    """Protect a rows x columns table of people counts (None where not collected). Totals not given are the sums."""
+def suppress_table(cells, *, threshold, row_totals=None, column_totals=None, grand_total=None, grand_total_as=None) -> Table:
+    """Protect a rows x columns table of people counts (None where not collected). Totals not given are the sums.
+    `grand_total_as`: the Cell the grand total's figure has where it is shown beside the table (an indicator's period
+    or total, `suppress_series`); hidden there, it is hidden here; shown there with the same value, it stays shown."""
     rows, columns = len(cells), len(cells[0]) if cells else 0
     row_totals = list(row_totals) if row_totals is not None else [_sum(row) for row in cells]
     column_totals = list(column_totals) if column_totals is not None else [_sum(row[c] for row in cells) for c in range(columns)]
@@ -94,7 +116,13 @@ def suppress_table(cells, *, threshold, row_totals=None, column_totals=None, gra
     lines = [[(r, c) for c in (*range(columns), "total")] for r in (*range(rows), "total")]
     lines += [[(r, c) for r in (*range(rows), "total")] for c in (*range(columns), "total")]
     totals = {key for key in values if "total" in key}
-    hidden = _protect(values, lines, totals, threshold)
+    fixed = {}
+    if grand_total_as is not None:
+        if grand_total_as.suppressed:
+            fixed[("total", "total")] = grand_total_as.reason or SECONDARY
+        elif grand_total_as.value is not None and grand_total_as.value == grand_total:
+            fixed[("total", "total")] = None
+    hidden = _protect(values, lines, totals, threshold, fixed)
     return Table(
         cells=[[_cell((r, c), values, hidden) for c in range(columns)] for r in range(rows)],
         row_totals=[_cell((r, "total"), values, hidden) for r in range(rows)],

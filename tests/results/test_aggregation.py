@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from grants.models import Grant
-from results.aggregation import achieved_vs_target, disaggregated
+from results.aggregation import achieved_by_period, achieved_vs_target, disaggregated
 from results.models import Combine
 from results.models import IndicatorValue
 from results.services import targets_set, value_review, values_record
@@ -189,3 +189,17 @@ def test_queries_do_not_grow_with_grants(programme, make_indicator, officer, dja
         assert results
     with django_assert_num_queries(1):
         disaggregated(indicators[0], group_by=("country",))
+
+
+def test_the_dashboards_two_queries_give_the_same_figures(programme, scenario, django_assert_num_queries):
+    """achieved_by_period: the periods' figures and those over all periods (sums of sums, maxima of maxima, each
+    grant's latest, ratios of them) are achieved_vs_target's, in two queries."""
+    indicators, _grants = scenario
+    with django_assert_num_queries(2):
+        periods, overall = achieved_by_period(programme, indicators=list(indicators.values()))
+    by = lambda results: {(r.indicator.code, *r.group.values()): (r.achieved, r.target) for r in results}  # noqa: E731
+    listed = list(indicators.values())
+    assert by(periods) == by(achieved_vs_target(programme, group_by=("period",), indicators=listed))
+    assert by(overall) == by(achieved_vs_target(programme, indicators=listed))
+    assert by(overall)[("STAFF",)] == (D(13), D(15)) and by(overall)[("SHELTERS",)] == (D(6), None)
+    assert by(overall)[("PEOPLE",)] == (D(32), D(45)) and by(overall)[("RATE",)] == (D("0.1667"), D("0.5000"))

@@ -104,3 +104,24 @@ def test_a_series_with_only_a_total_left_hides_the_total():
     assert series.cells[0].reason == PRIMARY and series.total.reason == PRIMARY
     series = suppress_series([3, 0, None], threshold=5, total=8)
     assert series.cells[0].reason == PRIMARY and series.total.reason == SECONDARY
+
+
+def test_a_table_takes_the_status_its_grand_total_has_beside_it():
+    """The grand total of a table is a figure shown elsewhere too (a period of the series): hidden there, the table
+    hides it and what would give it away; shown there, the table never hides it."""
+    # Periods 3 and 40, total 43: the 3 is hidden, and the 40 with it.
+    series = suppress_series([3, 40], threshold=5, total=43)
+    assert [c.reason for c in series.cells] == [PRIMARY, SECONDARY] and series.total.value == 43
+    # Period 2's table, 25 women and 15 men in one row. Alone, it is published whole, and its 40 gives away the 3.
+    alone = suppress_table([[25, 15]], threshold=5)
+    assert hidden(alone) == {}
+    # Linked: its grand total is hidden as in the series, the row total (the same 40) with it, then the 15 so that
+    # the row does not give the 40 back, and its column total.
+    linked = suppress_table([[25, 15]], threshold=5, grand_total_as=series.cells[1])
+    assert hidden(linked) == {("total", "total"): SECONDARY, (0, "total"): SECONDARY, (0, 1): SECONDARY,
+                              ("total", 1): SECONDARY}
+    assert linked.cells[0][0].value == 25 and linked.column_totals[0].value == 25
+    # Shown beside the table, the grand total is not picked as a secondary cell: the small count's neighbour is.
+    shown = suppress_table([[3, 40]], threshold=5, grand_total_as=series.total)
+    assert not shown.grand_total.suppressed and shown.grand_total.value == 43
+    assert hidden(shown) == {(0, 0): PRIMARY, (0, 1): SECONDARY, ("total", 0): PRIMARY, ("total", 1): SECONDARY}
