@@ -15,14 +15,20 @@ disbursements less its incoming funds. Amounts are Decimal throughout and become
 Cost: two queries however many grants: the grants with their call, organisation, country, award decision and
 latest agreement version, streamed; and the payments aggregated per grant. The files are written record by record
 (`write_grants_package`, `write_grants_csv`), so memory does not grow with the grants.
+
+Results: a grant with accepted values or targets of the programme's standard indicators carries them, after small-cell
+suppression, in the additional field `results` (the standard has no field for them; see the section at the end),
+the same figures as the IATI file's; two more queries per batch of grants with results, none without.
 """
 import io
 import json
+from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
-from itertools import chain
+from functools import cached_property
+from itertools import chain, islice
 
-from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +38,10 @@ from core.identifiers import open_data_id
 from core.money import EUR, ZERO, format_amount, round_money
 from disbursements.models import Payment
 from grants.models import AgreementStatus, AgreementVersion, Grant, LedgerEntry, LedgerKind
+from results.models import ResultPeriod
+from results.selectors import cell_table, grant_figure, programme_indicators, programme_settings, protected_figures
 
+from .iati import GrantRecords, _standard_results
 from .readiness import GIVING, refusal
 
 STANDARD_VERSION = "1.4"
@@ -171,9 +180,10 @@ def grant_records(programme, *, source_url=None):
     prefix = _prefix(programme)
     funder = {"id": programme.donor_iati_ref or open_data_id(prefix, "DONOR"), "name": programme.donor}
     payments = _payments_by_grant(programme)
+    results = _Results(programme)
     return (
-        _grant_record(grant, prefix=prefix, funder=funder, payments=payments, source_url=source_url)
-        for grant in _grants(programme).iterator(chunk_size=GRANT_BATCH)
+        results.add(grant, _grant_record(grant, prefix=prefix, funder=funder, payments=payments, source_url=source_url))
+        for grant in results.batches(_grants(programme))
     )
 
 
@@ -283,3 +293,121 @@ def grants_csv(programme, *, today=None, source_url=None) -> str:
     out = io.StringIO()
     write_grants_csv(programme, out, source_url=source_url)
     return out.getvalue()
+
+
+# ---- results ------------------------------------------------------------------------------------------------------
+#
+# The 360Giving standard (1.4) has no field for what a grant achieved: its grant schema describes the award, the
+# recipient, the money and classifications. Its documented ways to publish more are approved extensions (named in the
+# package's `extensions`, each registered with 360Giving after the Standard Stewardship Committee's approval; the only
+# one so far is the DEI extension) and additional fields, which the schema allows (no `additionalProperties: false`
+# anywhere) and which publishers may add though tools do not interpret them. With no approved results extension, a
+# grant's results are an additional field, `results`, and the package names no extension; the package stays valid
+# against the official schemas (tests/opendata/test_360giving_results.py checks both, and that the standard has not
+# since taken the name). The CSV keeps to the standard's columns: results, a list per grant, are in the JSON only.
+#
+# Each record (for a grant with accepted values or targets of the programme's standard indicators):
+#   "results": [{"indicator": code, "title": in the file's language, "unit": code, "unitTitle", "donorIndicator": {"vocabulary":
+#     the framework's name, "code": its code} (when mapped), "countsPeople": bool,
+#     "periods": [{"number", "startDate", "endDate", "target" (when set), "achieved": figure,
+#                  "disaggregation": [{"categories": [{"dimension", "category", "dimensionTitle", "categoryTitle"}],
+#                                      "achieved": figure}] (when collected by cell)}]}]
+# where a figure is {"value": number or null, "suppressed": bool}: null and not suppressed is "not collected".
+#
+# The figures are the IATI file's for the same grant: read by `iati._standard_results` (accepted values only, two
+# queries per batch of grants with results, none for a batch without), protected by `results.selectors` as every
+# output is (the grant's periods as one line with its figure over them; each period's cells as a table whose grand
+# total is that period's figure). A suppressed figure is published as suppressed, never its value; the period's
+# figure is the table's grand total, so it is not repeated among the cells.
+
+RESULTS_FIELD = "results"
+
+
+def _figure(cell) -> dict:
+    return {"value": None if cell.suppressed else cell.value, "suppressed": cell.suppressed}
+
+
+def _categories(pairs) -> list[dict]:
+    return [{"dimension": d.code, "category": c.code, "dimensionTitle": d.title(), "categoryTitle": c.title()} for d, c in pairs]
+
+
+class _Results:
+    """Each grant's standard indicator results, read one batch of grants at a time as the grants stream by."""
+
+    def __init__(self, programme):
+        self.programme = programme
+        self.batch: dict = {}  # {grant id: {indicator id: {period number: iati.PeriodFigures}}} of the current batch
+
+    @cached_property
+    def indicators(self):
+        """The programme's indicators (with their dimensions and categories), its threshold and framework, read
+        when the first grant with results is written."""
+        settings = programme_settings(self.programme)
+        return programme_indicators(self.programme), settings.small_cell_threshold, settings.external_framework
+
+    def batches(self, grants):
+        """The grants (a queryset), streamed; before each batch of GRANT_BATCH is handed on, the results of those of
+        its grants that have any are read."""
+        rows = grants.annotate(has_results=Exists(ResultPeriod.objects.filter(grant=OuterRef("pk")))).iterator(chunk_size=GRANT_BATCH)
+        while batch := list(islice(rows, GRANT_BATCH)):
+            records = defaultdict(GrantRecords)
+            with_results = [grant.pk for grant in batch if grant.has_results]
+            if with_results:
+                _standard_results(with_results, records)
+            self.batch = {pk: record.results for pk, record in records.items() if record.results}
+            yield from batch
+
+    def add(self, grant, record: dict) -> dict:
+        """`record` with the grant's results, when it has any."""
+        found = self.batch.get(grant.pk)
+        if found:
+            results = self._results(found)
+            if results:
+                record[RESULTS_FIELD] = results
+        return record
+
+    def _results(self, found: dict) -> list[dict]:
+        indicators, threshold, framework = self.indicators
+        results = []
+        for indicator in indicators:
+            periods = found.get(indicator.pk)
+            if not periods:
+                continue
+            numbers = sorted(periods)
+            achieved = [periods[n].total for n in numbers]
+            cells, _total = protected_figures(indicator, achieved, grant_figure(indicator, achieved), threshold=threshold, exact=False)
+            result = {"indicator": indicator.code, "title": indicator.title()}
+            if indicator.unit:
+                result.update(unit=indicator.unit.code, unitTitle=indicator.unit.title())
+            if indicator.external_code:
+                result["donorIndicator"] = {"vocabulary": framework, "code": indicator.external_code}
+            result["countsPeople"] = indicator.counts_people
+            result["periods"] = [self._period(indicator, number, periods[number], cell, threshold)
+                                 for number, cell in zip(numbers, cells, strict=True)]
+            results.append(result)
+        return results
+
+    def _period(self, indicator, number, figures, cell, threshold) -> dict:
+        period = {"number": number, "startDate": figures.start.isoformat(), "endDate": figures.end.isoformat()}
+        if figures.target is not None:
+            period["target"] = figures.target
+        period["achieved"] = _figure(cell)
+        if figures.cells:
+            period["disaggregation"] = _disaggregation(indicator, figures.cells, threshold, cell)
+        return period
+
+
+def _disaggregation(indicator, cells: dict, threshold, total) -> list[dict]:
+    """Each cell of the period's table, each row total (of rows that are a category) and, with more than one row,
+    each column total, as the IATI file gives them; the grand total is the period's own figure (`total`)."""
+    side, across, table = cell_table(indicator, cells, threshold=threshold, exact=False, total=total)
+    found = []
+    for row, row_cells, row_total in zip(side, table.cells, table.row_totals, strict=True):
+        for column, cell in zip(across, row_cells, strict=True):
+            found.append({"categories": _categories((*row, *column)), "achieved": _figure(cell)})
+        if row:
+            found.append({"categories": _categories(row), "achieved": _figure(row_total)})
+    if len(side) > 1:
+        for column, cell in zip(across, table.column_totals, strict=True):
+            found.append({"categories": _categories(column), "achieved": _figure(cell)})
+    return found

@@ -1,5 +1,6 @@
 """One figure, one answer: on a data set with small cells, each figure of a grant's results is the same, or hidden
-alike, on the results dashboard (its page context), in its CSV, in the API and in the IATI file."""
+alike, on the results dashboard (its page context), in its CSV, its PDF report, the API, the IATI file and the
+360Giving package."""
 import csv
 import io
 from decimal import Decimal
@@ -8,6 +9,7 @@ import pytest
 from lxml import etree
 
 from opendata.iati import activities_xml
+from opendata.threesixty import RESULTS_FIELD, grants_package
 from results.models import IndicatorValue
 from results.services import targets_set, value_review, values_record
 from results.suppression import PRIMARY, SECONDARY
@@ -17,6 +19,8 @@ from tests.factories import CallFactory, CountryFactory, EnvelopeFactory
 from tests.grant_helpers import signed_grant
 
 from .conftest import period_dates, values_accepted
+from .test_pdf import cells as pdf_cells
+from .test_pdf import pdf_lines
 
 HIDDEN = "suppressed"
 SEX, AGE = "Sex", "Age band"
@@ -126,6 +130,58 @@ def from_iati(xml: bytes, grant, names) -> dict:
     return figures
 
 
+def from_pdf(content: bytes) -> dict:
+    """P1's period 1 row of the report's indicator table, then its disaggregation table (read back as printed): a
+    dash is a hidden figure."""
+    lines = [pdf_cells(line) for line in pdf_lines(content)]
+
+    def text(figure):
+        return HIDDEN if figure == "–" else figure.replace(",", "")
+
+    start = next(i for i, row in enumerate(lines) if row[0].startswith("P1 · "))
+    (period,) = [row for row in lines[start:] if row[0] == "Period 1"][:1]
+    figures = {"period": text(period[2]), "target": text(period[1])}
+    header = next(i for i, row in enumerate(lines) if row[0] == f"{SEX} / {AGE}")
+    columns = lines[header][1:-1]
+    for row in lines[header + 1:]:
+        if len(row) != len(columns) + 2:
+            break
+        label, values, total = row[0], row[1:-1], row[-1]
+        if label == "Total":
+            figures["grand total"] = text(total)
+            figures.update({column: text(v) for column, v in zip(columns, values, strict=True)})
+        else:
+            figures[label] = text(total)
+            figures.update({(label, column): text(v) for column, v in zip(columns, values, strict=True)})
+    return figures
+
+
+def from_360giving(package: dict, grant, names) -> dict:
+    """The grant's period 1 of P1 in the package's `results`: each figure named by its categories' titles, a hidden
+    one marked suppressed; the period's own figure is the table's grand total."""
+    (record,) = [g for g in package["grants"] if g["id"].endswith(grant.reference)]
+    (result,) = [r for r in record[RESULTS_FIELD] if r["indicator"] == "P1"]
+    (period,) = [p for p in result["periods"] if p["number"] == 1]
+
+    def text(figure):
+        return HIDDEN if figure["suppressed"] else plain_number(Decimal(str(figure["value"])))
+
+    found = {tuple((c["dimensionTitle"], c["categoryTitle"]) for c in e["categories"]): text(e["achieved"])
+             for e in period["disaggregation"]}
+    found[()] = text(period["achieved"])
+
+    def dimensions(name):
+        if name in ("period", "grand total"):
+            return ()
+        if isinstance(name, tuple):
+            return ((SEX, name[0]), (AGE, name[1]))
+        return ((SEX, name),) if name in ("Female", "Male") else ((AGE, name),)
+
+    figures = {name: found[dimensions(name)] for name in names if name != "target"}
+    figures["target"] = plain_number(Decimal(str(period["target"])))
+    return figures
+
+
 def test_each_figure_is_the_same_or_hidden_alike_everywhere(client, data, donor):
     query = data["query"]
     client.force_login(donor)
@@ -135,17 +191,23 @@ def test_each_figure_is_the_same_or_hidden_alike_everywhere(client, data, donor)
     exported = from_csv(client.get("/results/export.csv", query).content.decode())
     api = from_api(api_client(donor).get("/api/v1/results/", query).json())
     iati = from_iati(activities_xml(d.programme), data["nepal"], context)
+    pdf = from_pdf(client.get("/results/report.pdf", query).content)
+    giving = from_360giving(grants_package(d.programme), data["nepal"], context)
 
     assert len(context) == 3 + 2 * 3 + 2 + 3  # period, target, grand total; the cells, row and column totals
     assert exported == context
     assert api == context
     assert iati == context
+    assert pdf == context
+    assert giving == context
     # The data set holds both kinds of hidden figure: the 2 girls under 12 (primary), and the 12 girls of 12-17
     # beside them, hidden so that the 2 cannot be worked out from the row's total (secondary).
     table = d.disaggregation.table
     assert (table.cells[0][0].suppressed, table.cells[0][0].reason) == (True, PRIMARY)
     assert (table.cells[0][1].suppressed, table.cells[0][1].reason) == (True, SECONDARY)
     assert context[("Female", "0–11")] == context[("Female", "12–17")] == HIDDEN
+    for output in (exported, api, iati, pdf, giving):  # and so in every output
+        assert output[("Female", "0–11")] == output[("Female", "12–17")] == HIDDEN
     assert context["period"] == "74" and context[("Female", "18+")] == "30"
     # The values not accepted are in no output: the pending grant (no target either) has no People assisted result.
     root = etree.fromstring(activities_xml(d.programme))
