@@ -2,22 +2,26 @@
 country, objective, call and period, and one indicator's disaggregation) and a grant's own results.
 
 People counts are protected by `results.suppression` unless `exact` is asked for (programme officers and
-administrators only: the views decide). The dashboard costs a fixed number of queries whatever the number of grants.
+administrators only: the views decide). The dashboard costs a fixed number of queries whatever the number of grants;
+its figures before protection and its filters' choices are cached until anything changes (`data_version`).
 """
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from audit.selectors import data_version
 from grants.models import Call, Country, Grant, Objective
 
-from .aggregation import achieved_by_period, achieved_vs_target, disaggregated
+from .aggregation import Result, achieved_by_period, achieved_vs_target, disaggregated
 from .cells import cell_key, dimensions_of
 from .models import Combine, ResultPeriod, ResultsSettings, StandardIndicator
 from .suppression import Cell, Table, suppress_series, suppress_table
 
 FILTERS = ("country", "objective", "call", "period")
+CACHE_SECONDS = 60 * 60
 
 
 @dataclass
@@ -84,7 +88,17 @@ _EMPTY = _Nothing()
 
 
 def filter_choices(programme) -> dict[str, list[tuple[str, str]]]:
-    """The values each filter takes ({"country": [(id, label)], …}) and the indicators, in four queries."""
+    """The values each filter takes ({"country": [(id, label)], …}), in four queries, cached until anything changes
+    (`data_version`; the period numbers read every results period of the programme)."""
+    key = f"results-filters:{programme.pk}:{data_version()}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = _filter_choices(programme)
+        cache.set(key, choices, CACHE_SECONDS)
+    return choices
+
+
+def _filter_choices(programme) -> dict[str, list[tuple[str, str]]]:
     grants = Grant.objects.filter(call__programme=programme)
     return {
         "country": [(str(c.pk), str(c)) for c in Country.objects.filter(grants__in=grants).distinct().order_by("code")],
@@ -175,15 +189,13 @@ def cell_table(indicator, figures: dict, *, threshold, exact, total=None):
     return side, across, table
 
 
-def _disaggregation(indicator, grants, *, period, threshold, exact, total) -> Disaggregation | None:
-    """The indicator's cells as a table (`cell_table`; one row "All" for an indicator with one dimension), its grand
+def _disaggregation(indicator, cells, *, threshold, exact, total) -> Disaggregation | None:
+    """The indicator's `cells` as a table (`cell_table`; one row "All" for an indicator with one dimension), its grand
     total protected as the indicator's `total` Cell in view. None for an indicator without dimensions (or a ratio)."""
-    dimensions = dimensions_of(indicator)
-    if not dimensions or indicator.combine == Combine.RATIO:
+    if cells is None or not _has_table(indicator):
         return None
-    tables = disaggregated(indicator, grants=grants, period=period)
-    side, across, table = cell_table(indicator, tables.get((), {}), threshold=threshold, exact=exact,
-                                     total=total)
+    dimensions = dimensions_of(indicator)
+    side, across, table = cell_table(indicator, cells, threshold=threshold, exact=exact, total=total)
     return Disaggregation(
         indicator=indicator,
         row_heading=" · ".join(d.title() for d in dimensions[:-1]) or _("All"),
@@ -207,7 +219,8 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
             grants = grants.filter(**{f"{name}_id": chosen[name]})
     period = int(chosen["period"]) if "period" in chosen else None
     # Every period is read and protected, even when one is chosen: a period's figure is hidden alike in both views.
-    periods, totals = achieved_by_period(programme, grants=grants, indicators=indicators)
+    chosen_indicator = next((i for i in indicators if i.code == indicator_code), None)
+    periods, totals, cells = _figures_in_view(programme, grants, indicators, chosen, chosen_indicator, period)
     by_period: dict[int, list] = {}
     for r in periods:
         by_period.setdefault(r.indicator.pk, []).append(r)
@@ -217,12 +230,39 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
                            threshold=threshold, exact=exact, period=period)
         for indicator in indicators
     ]
-    chosen_result = next((r for r in results if r.indicator.code == indicator_code), None)
+    chosen_result = next((r for r in results if r.indicator == chosen_indicator), None)
     return Dashboard(
         programme=programme, threshold=threshold, framework=settings.external_framework, exact=exact, indicators=results,
-        disaggregation=chosen_result and _disaggregation(chosen_result.indicator, grants, period=period, threshold=threshold,
-                                                         exact=exact, total=chosen_result.total.achieved),
+        disaggregation=chosen_result and _disaggregation(chosen_result.indicator, cells, threshold=threshold, exact=exact,
+                                                         total=chosen_result.total.achieved),
     )
+
+
+def _has_table(indicator) -> bool:
+    return bool(indicator.dimensions.all()) and indicator.combine != Combine.RATIO
+
+
+def _figures_in_view(programme, grants, indicators, chosen, indicator, period):
+    """The dashboard's figures before protection: results by period and over all periods (`achieved_by_period`) and
+    the cells of `indicator` (in `period`, or over all), or None. Reading them costs a pass over every value (and
+    cell) of the grants in view, so they are cached until anything changes (every change writes an audit event:
+    `data_version`); protection, which depends on who reads, is applied to them on each request."""
+    in_view = ":".join(str(chosen.get(name, "")) for name in ("country", "objective", "call"))
+    key = (f"results-dashboard:{programme.pk}:{in_view}:{','.join(str(i.pk) for i in indicators)}:"
+           f"{indicator.pk if indicator else ''}:{period or ''}:{data_version()}")
+    found = cache.get(key)
+    if found is None:
+        periods, totals = achieved_by_period(programme, grants=grants, indicators=indicators)
+        found = (
+            [(r.indicator.pk, r.group, r.achieved, r.target) for r in periods],
+            [(r.indicator.pk, r.group, r.achieved, r.target) for r in totals],
+            disaggregated(indicator, grants=grants, period=period).get((), {}) if indicator and _has_table(indicator) else None,
+        )
+        cache.set(key, found, CACHE_SECONDS)
+    by_id = {i.pk: i for i in indicators}
+    periods, totals, cells = found
+    return ([Result(by_id[pk], group, achieved, target) for pk, group, achieved, target in periods],
+            [Result(by_id[pk], group, achieved, target) for pk, group, achieved, target in totals], cells)
 
 
 def grant_results(grant) -> tuple[dict, list[tuple[StandardIndicator, list]]]:

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from lxml import html
 
-from results.models import Combine
-from results.services import indicator_create, targets_set, values_record
+from results.models import Combine, IndicatorValue
+from results.services import indicator_create, targets_set, value_review, values_record
 from tests.conftest import make_user
 from tests.factories import EnvelopeFactory
 from tests.grant_helpers import signed_grant
@@ -223,3 +223,16 @@ def test_navigation_links_the_results_for_dashboard_readers(client, scenario, do
     assert 'href="/results/"' in client.get("/").content.decode()
     client.force_login(make_user())
     assert 'href="/results/"' not in client.get("/").content.decode()
+
+
+def test_the_cached_figures_follow_a_change_at_once(client, scenario, officer, donor):
+    """The dashboard's figures are cached until anything changes: a value accepted shows on the next request."""
+    grant = scenario["grants"]["B"]
+    before = [r for r in page_figures(get(client, donor)) if r[0] == "TRAINED"]
+    assert before[-1] == ["TRAINED", "", "40", "28"]
+    values_record(actor=officer, grant=grant, **period_dates(1), values={scenario["trained"]: {"total": 10}})
+    # Recorded again, B's value waits for review: it no longer counts.
+    assert [r for r in page_figures(get(client, donor)) if r[0] == "TRAINED"][-1] == ["TRAINED", "", "40", "25"]
+    value_review(actor=officer, value=IndicatorValue.objects.get(period__grant=grant, indicator=scenario["trained"]),
+                 accept=True)
+    assert [r for r in page_figures(get(client, donor)) if r[0] == "TRAINED"][-1] == ["TRAINED", "", "40", "35"]
