@@ -22,7 +22,7 @@ from grants.selectors import programmes_with_envelope
 
 from . import charts
 from .pdf import report_data, results_report_pdf
-from .selectors import FILTERS, dashboard, filter_choices, programme_indicators
+from .selectors import FILTERS, dashboard, filter_choices, programme_indicators, with_data_version
 
 # Who may see people counts below the threshold: those who follow the grants' cases.
 EXACT_READERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
@@ -55,7 +55,8 @@ class DashboardFilters(forms.Form):
 
 def _view(request, *, allow_exact):
     require_role(request.user, *R.ENVELOPE_READERS)
-    programmes = list(programmes_with_envelope().select_related("results_settings"))  # read by the dashboard
+    # Read by the dashboard: its settings, and the data version its cached figures are checked against.
+    programmes = list(with_data_version(programmes_with_envelope().select_related("results_settings")))
     if not programmes:
         raise Http404
     code = request.GET.get("programme")
