@@ -9,12 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import roles as R
 from audit.models import AuditEvent
 from grants.risk.models import AssessmentArea, AssuranceActivity, MicroAssessment, PseaAssessment, RiskRule
 from inbox.selectors import inbox_for
 
-from ...conftest import login, make_user
+from ...conftest import login
 from ...grant_helpers import signed_grant
 from .helpers import YES, assess
 
@@ -165,3 +164,21 @@ def test_overdue_assurance_reaches_the_officers_inbox(officer, programme, monkey
     assert [(item.text, item.count, item.overdue) for item in items] == [("1 grant has an overdue spot check or visit", 1, True)]
     assert items[0].url == reverse("assurance_coverage") + "#overdue"
     assert grant.reference
+
+
+def test_officers_inbox_queries_do_not_grow_with_running_grants(officer, programme):
+    def add(n):
+        for _ in range(n):
+            signed_grant(programme=programme, signer=officer, amount="10000.00", start=date(2026, 1, 1), end=date(2026, 12, 31))
+
+    def count():
+        inbox_for(officer)  # fills the process's caches (content types), as tests/inbox do
+        with CaptureQueriesContext(connection) as queries:
+            inbox_for(officer)
+        return len(queries)
+
+    add(2)
+    few = count()
+    add(15)
+    many = count()
+    assert few == many, (few, many)

@@ -1,7 +1,6 @@
 """Recording assessments, imports, PSEA self-assessments and ratings, spot checks and visits: refusals write nothing,
 every change is audited; and the assurance plan computed from the rating."""
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
