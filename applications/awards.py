@@ -77,8 +77,7 @@ def award_proposal(call, stage=GridStage.FULL_APPLICATION):
     remaining = available.allocated - available.committed
     concept = stage == GridStage.CONCEPT_NOTE
     items = [
-        (r, r.application.organisation_id, r.application.requested_amount or Decimal(0), r.review_count,
-         getattr(getattr(r.application, "award_decision", None), "outcome", None))
+        (r, r.application.organisation_id, r.application.requested_amount or Decimal(0), r.review_count, r.application.decision)
         for r in results.ranked
     ]
     proposed, budget = _walk(call, concept, items, _budget(remaining, concept))

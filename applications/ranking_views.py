@@ -204,15 +204,13 @@ def ranking_csv(request, call_pk):
         + ["spread", "divergent", "eliminated", "requested_eur", "proposal", "decision", "amount_awarded_eur"]
     )
     for p in proposals:
-        r = p.result
-        decision = getattr(r.application, "award_decision", None)
+        r, a = p.result, p.result.application
         writer.writerow(
-            [r.rank or "", r.application.reference, r.application.organisation.legal_name, r.application.organisation.country.code,
+            [r.rank or "", a.reference, a.organisation_name, a.country,
              r.review_count, r.raw_total, r.normalised_total, r.moderated_total if r.moderated_total is not None else ""]
             + [r.sections.get(s.pk, "") for s in sections]
             + [r.spread, "yes" if r.divergent else "no", "; ".join(_elimination_text(e) for e in r.eliminated),
-               r.application.requested_amount, p.outcome, decision.outcome if decision else "",
-               decision.amount if decision and decision.amount is not None else ""]
+               a.requested_amount, p.outcome, a.decision or "", a.decision_amount if a.decision_amount is not None else ""]
         )
     return response
 

@@ -10,7 +10,7 @@ from ..aggregation import call_results, counted_scores
 from ..awards import award_proposal
 from grants.models import GridStage
 
-from ..models import AwardOutcome, ConflictDeclaration, Review, Score
+from ..models import AwardDecision, AwardOutcome, ConflictDeclaration, Review, Score
 
 
 def _criteria(grid):
@@ -64,16 +64,17 @@ def committee_report_pdf(call, stage=GridStage.FULL_APPLICATION) -> bytes:
         ))
     story += [para(_("Ranking and decisions"), st["h2"])]
     rows = [[para(h, st["cell_bold"]) for h in (_("Rank"), _("Application"), _("Mean"), _("Normalised"), _("Proposal"), _("Decision and justification"))]]
+    decisions = {d.application_id: d for d in AwardDecision.objects.filter(application__call=call, application__stage=stage)}
     for p in proposals:
         r = p.result
-        decision = getattr(r.application, "award_decision", None)
+        decision = decisions.get(r.application.pk)
         decided = ""
         if decision:
             decided = f"{decision.get_outcome_display()}" + (f" {eur(decision.amount)}" if decision.amount else "") + f": {decision.justification}"
         eliminated = "; ".join(_("below the threshold of %(s)s") % {"s": d.title} if k == "section" else _("below the pass mark") for k, d in r.eliminated)
         rows.append([
             para(r.rank or "—", st["num"]),
-            para(f"{r.application.reference}\n{r.application.organisation.legal_name}", st["cell"]),
+            para(f"{r.application.reference}\n{r.application.organisation_name}", st["cell"]),
             para(r.moderated_total if r.moderated_total is not None else r.raw_total, st["num"]),
             para(r.normalised_total, st["num"]),
             para(f"{p.label}" + (f" ({eliminated})" if eliminated else "") + (" · " + _("divergent") if r.divergent else ""), st["cell"]),

@@ -91,3 +91,17 @@ def test_call_results_costs_the_same_queries_for_5_and_50_applications(open_call
     _call_with(open_call, 45, crit, panel)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(call_results(open_call).results) == 50
+
+
+def test_a_section_entirely_not_applicable_leaves_the_total_beside_complete_reviews(open_call):
+    """One review on integers (every criterion scored), one where section A is wholly not applicable: the second's
+    total is rescaled to the grid's maximum, and A's mean is taken on the first review only."""
+    _, crit = small_grid(open_call)
+    app = eligible_application(open_call)
+    submitted_review(app, reviewer(), crit, {"a1": 4, "a2": 3, "b1": 5})  # A 7, B 10: 17
+    submitted_review(app, reviewer(), crit, {"a1": None, "a2": None, "b1": 3})  # B 6 of 10 -> 12 of 20
+    result = call_results(open_call).results[0]
+    a, b = crit["a1"].section_id, crit["b1"].section_id
+    assert sorted((r.total, r.sections) for r in result.reviews) == [(D(12), {b: D(6)}), (D(17), {a: D(7), b: D(10)})]
+    assert result.sections == {a: D("7.00"), b: D("8.00")}
+    assert result.raw_total == D("14.50") and result.spread == D("5.00")
