@@ -173,7 +173,7 @@ class GrantSerializer(ReadOnlyModelSerializer):
     organisation = OrganisationRefSerializer()
     call = CallRefSerializer()
     committed = money(help_text=_("Committed to the grant in the envelope ledger."))
-    disbursed = money(help_text=_("Paid to the grantee, net of reversals."))
+    disbursed = money(help_text=_("Paid to the grantee, net of reversals and of amounts recovered."))
 
     class Meta:
         model = Grant
@@ -231,6 +231,8 @@ class CallPositionSerializer(serializers.Serializer):
     allocated = serializers.CharField()
     committed = serializers.CharField()
     disbursed = serializers.CharField()
+    paid = serializers.CharField()
+    recovered = serializers.CharField()
     available = serializers.CharField()
 
 
@@ -244,7 +246,9 @@ class EnvelopeSerializer(serializers.Serializer):
     envelope = serializers.CharField()
     allocated = serializers.CharField()
     committed = serializers.CharField()
-    disbursed = serializers.CharField()
+    disbursed = serializers.CharField(help_text=_("Paid to grantees, net of reversals and of amounts recovered."))
+    paid = serializers.CharField(help_text=_("Paid to grantees, net of reversals."))
+    recovered = serializers.CharField(help_text=_("Recovered from grantees: refunds received and amounts offset."))
     available = serializers.CharField(help_text=_("What is left of the envelope to allocate to calls."))
     calls = CallPositionSerializer(many=True)
 

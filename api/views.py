@@ -200,17 +200,18 @@ class ReviewViewSet(ReadOnlyViewSet):
 # ---- grants -----------------------------------------------------------------------------------------------------
 
 
-def _ledger_sum(kind):
-    """The grant's ledger rows of `kind`, summed in a correlated subquery: the database sums them only for the rows
+def _ledger_sum(*kinds):
+    """The grant's ledger rows of `kinds`, summed in a correlated subquery: the database sums them only for the rows
     of the page it returns (a join with GROUP BY would sum every grant's rows before cutting the page)."""
-    rows = LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind).order_by().values("grant")
+    rows = LedgerEntry.objects.filter(grant=OuterRef("pk"), kind__in=kinds).order_by().values("grant")
     return Coalesce(Subquery(rows.annotate(total=Sum("amount")).values("total")[:1]), ZERO)
 
 
 def _with_figures(grants):
     """Grants with what the list shows: committed and disbursed from the ledger, in the same query."""
     return grants.select_related("call__programme", "organisation", "country").annotate(
-        committed=_ledger_sum(LedgerKind.COMMITMENT), disbursed=_ledger_sum(LedgerKind.DISBURSEMENT)
+        committed=_ledger_sum(LedgerKind.COMMITMENT),
+        disbursed=_ledger_sum(LedgerKind.DISBURSEMENT, LedgerKind.RECOVERY),  # net of recoveries
     )
 
 
