@@ -25,6 +25,7 @@ from opendata.threesixty import grants_package
 from tests.factories import CallFactory, CountryFactory, EnvelopeFactory, OrganisationFactory
 from tests.grant_helpers import signed_grant
 from tests.opendata.giving_helpers import validation_errors
+from tests.api.conftest import api_client
 from tests.opendata.iati_helpers import activities, assert_valid, transaction_sums
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,11 @@ def test_every_output_agrees_on_net_disbursed_after_recoveries(programme, financ
     data = json.loads(out.getvalue())
     assert (data["disbursed"], data["paid"], data["recovered"]) == ("377000.00", "400000.00", "23000.00")
     assert data["calls"][0]["disbursed"] == "377000.00" and data["calls"][0]["recovered"] == "23000.00"
+    # The API: the envelope as the command gives it, each grant's disbursed net.
+    api = api_client(officer)
+    assert api.get("/api/v1/envelope/?programme=NETF").json() == data
+    for grant in (terminated, offset, plain):
+        assert api.get(f"/api/v1/grants/{grant.reference}/").json()["disbursed"] == f"{net[grant.pk]:.2f}"
     # The terminated grant keeps 80,000.00 committed: 300,000.00 less 200,000.00 never paid, less 20,000.00 recovered.
     assert data["committed"] == "680000.00"
 
