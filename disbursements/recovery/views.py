@@ -16,6 +16,7 @@ from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.errors import DomainError
 from core.formats import money_text
+from core.money import ZERO
 from grants.access import grant_for
 from grants.models import Grant
 from lists.export import list_export
@@ -99,7 +100,7 @@ def recovery_detail(request, pk):
     require_role(request.user, *R.ENVELOPE_READERS)
     order = sel.order_for(request.user, pk)
     can_settle = has_role(request.user, R.FINANCE_OFFICER) and order.status in OUTSTANDING_STATUSES
-    outstanding = order.outstanding_amount if order.status in OUTSTANDING_STATUSES else None
+    outstanding = order.outstanding_amount if order.status in OUTSTANDING_STATUSES else ZERO
     states = sel.offset_tranches(order.grant) if can_settle else []
     forms = {}
     if can_settle:

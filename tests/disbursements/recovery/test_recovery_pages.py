@@ -118,6 +118,8 @@ def test_finance_cancels_with_a_reason(client, finance, order):
     response = client.post(url, {"action": "refund", "amount": "1.00", "value_date": timezone.localdate().isoformat(),
                                  "bank_reference": "IN-1"})
     assert response.status_code == 302 and not order.settlements.exists()
+    page = client.get(url).content.decode()
+    assert "Written off" in page and "Record a refund received" not in page
 
 
 def test_who_may_see_and_act(client, order, grant, officer, donor, finance, cso_user, other_cso_user, reviewer):
