@@ -46,8 +46,9 @@ class Command(BaseCommand):
         parser.add_argument("--reviewers", type=int, default=30)
         parser.add_argument("--reviews-per-application", type=int, default=3)
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--repeat", type=int, default=3, help="runs of each timing (the best is kept); more on a busy machine")
 
-    def handle(self, *args, applications, reviewers, reviews_per_application, seed, **options):
+    def handle(self, *args, applications, reviewers, reviews_per_application, seed, repeat, **options):
         with scratch_database(self.stdout):
             started = time.perf_counter()
             call = self._build(applications, reviewers, reviews_per_application, random.Random(seed))
@@ -58,7 +59,7 @@ class Command(BaseCommand):
                 ("bare SQL GROUP BY (mean total per application)", lambda: _bare_sql(call)),
                 ("aggregation (call_results)", lambda: call_results(call)),
                 ("aggregation + ranking + award proposal", lambda: award_proposal(call)),
-            ))
+            ), repeat=repeat)
             bare, aggregation = timings["bare SQL GROUP BY (mean total per application)"], timings["aggregation (call_results)"]
             self.stdout.write(f"call_results / bare SQL: {aggregation[0] / bare[0]:.1f}x")
             results, proposals, _remaining = timings["aggregation + ranking + award proposal"][2]
