@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -82,6 +82,13 @@ class Programme(models.Model):
     expenditure_threshold_percent = models.DecimalField(
         _("a further tranche needs reported expenditure of at least (% of the previous payment)"),
         max_digits=5, decimal_places=2, default=Decimal("70.00"),
+    )
+    transfer_threshold_percent = models.DecimalField(
+        _("transfers between budget headings need an amendment above (% of the heading)"),
+        max_digits=5, decimal_places=2, default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("PRAG: 25%. A report whose cumulative expenditure under a heading exceeds its budget by more "
+                    "than this is refused until the budget is amended; below it, the grantee explains the transfer."),
     )
     reporting_period_months = models.PositiveSmallIntegerField(_("months per interim reporting period"), default=12)
     interim_report_days = models.PositiveSmallIntegerField(_("interim report due (days after the period)"), default=60)
