@@ -29,9 +29,10 @@ class ReportForm(forms.ModelForm):
         model = ReportVersion
         fields = [
             "summary", "activities", "challenges", "lessons_learned", "safeguarding_incidents", "safeguarding_follow_up",
-            *COUNT_FIELDS, "currency",
+            *COUNT_FIELDS, "currency", "transfer_note",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in ("summary", "activities", "challenges", "lessons_learned", "safeguarding_follow_up")}
+        widgets["transfer_note"] = forms.Textarea(attrs={"rows": 3})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +47,10 @@ class ReportForm(forms.ModelForm):
             help_text=_("EUR, or the local currency of the expenditure (converted with the monthly rate on submission)."),
         )
         self.fields["safeguarding_follow_up"].help_text = _("Required when there were incidents. Never name the people involved.")
+        self.fields["transfer_note"].help_text = _(
+            "Required when cumulative expenditure under a heading exceeds its budget (within the threshold the "
+            "programme allows): say why the money was moved between headings."
+        )
 
 
 class IndicatorForm(forms.Form):
@@ -60,18 +65,43 @@ IndicatorFormSet = forms.formset_factory(IndicatorForm, extra=0)
 
 
 class ExpenditureForm(forms.Form):
-    """The expenditure of the period per budget heading, in the report's currency."""
+    """The expenditure of the period in the report's currency: per agreement budget line (`budget_lines`, fields
+    `line_<id>`) when the agreement has lines, else per budget heading (fields `expenditure_<heading>`)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, budget_lines=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.budget_lines = [line for line in budget_lines if line.heading]
+        if self.budget_lines:
+            for line in self.budget_lines:
+                self.fields[f"line_{line.pk}"] = AmountField(
+                    label=line.description or line.get_heading_display(), required=False, min_value=Decimal("0"),
+                    max_digits=16, error_messages=AMOUNT_ERRORS,
+                )
+            return
         for value, label in BudgetHeading.choices:
             self.fields[f"expenditure_{value}"] = AmountField(
                 label=label, required=False, min_value=Decimal("0"), max_digits=16, error_messages=AMOUNT_ERRORS,
             )
 
-    def amounts(self) -> dict:
-        """{heading: amount or None} for reports.services.report_save."""
+    @property
+    def by_line(self) -> bool:
+        return bool(self.budget_lines)
+
+    def amounts(self) -> dict | None:
+        """{heading: amount or None} for reports.services.report_save (None when reporting by line)."""
+        if self.by_line:
+            return None
         return {value: self.cleaned_data.get(f"expenditure_{value}") for value in BudgetHeading.values}
+
+    def line_amounts(self) -> dict | None:
+        """{budget line id: amount or None} for reports.services.report_save (None when reporting by heading)."""
+        if not self.by_line:
+            return None
+        return {line.pk: self.cleaned_data.get(f"line_{line.pk}") for line in self.budget_lines}
+
+    def line_field(self, key):
+        name = f"line_{key}"
+        return self[name] if name in self.fields else None
 
     def rows(self, budget):
         """(field, agreement budget of the heading) pairs in heading order."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.uploads import RandomUploadPath
-from grants.models import BudgetHeading, Grant
+from grants.models import AgreementBudgetLine, BudgetHeading, Grant
 
 
 class ReportStatus(models.TextChoices):
@@ -88,6 +88,8 @@ class ReportVersion(models.Model):
     fx_months = models.CharField(_("rate month(s)"), max_length=120, blank=True)
     fx_source = models.CharField(_("rate source"), max_length=255, blank=True)
     total_eur = models.DecimalField(_("expenditure (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # Why cumulative expenditure under a heading exceeds its budget (within the programme's transfer threshold).
+    transfer_note = models.TextField(_("explanation of the transfers between headings"), blank=True)
     # Lifecycle.
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -139,19 +141,29 @@ class IndicatorProgress(models.Model):
 
 
 class ExpenditureLine(models.Model):
-    """Expenditure charged to the grant under one budget heading, in the version's currency, and in EUR."""
+    """Expenditure charged to the grant in the version's currency, and in EUR: against one agreement budget line
+    (`budget_line`, its heading copied), or, for versions written before reporting by line, under a heading only.
+    A budget line replaced by an amendment leaves its expenditure under the heading (`budget_line` null), so heading
+    totals never change."""
 
     version = models.ForeignKey(ReportVersion, on_delete=models.CASCADE, related_name="expenditure_lines")
     heading = models.CharField(_("heading"), max_length=2, choices=BudgetHeading.choices)
+    budget_line = models.ForeignKey(
+        AgreementBudgetLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("agreement budget line"),
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     amount_eur = models.DecimalField(_("amount (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
 
     class Meta:
-        ordering = ["version", "heading"]
+        ordering = ["version", "heading", "id"]
         verbose_name = _("expenditure line")
         verbose_name_plural = _("expenditure lines")
         constraints = [
-            models.UniqueConstraint(fields=["version", "heading"], name="expenditure_one_per_heading"),
+            models.UniqueConstraint(
+                fields=["version", "budget_line"], condition=Q(budget_line__isnull=False), name="expenditure_one_per_line",
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="expenditure_not_negative"),
         ]
 

@@ -102,3 +102,49 @@ def overdue_periods(today: date):
     grants = list(Grant.objects.filter(status__in=REPORTING_STATUSES).select_related("call__programme", "organisation"))
     return sorted((row for row in period_rows(grants, today) if row.overdue), key=lambda row: (row.period.due, row.grant.reference))
 
+
+
+def budget_table(report, version, *, lines=None):
+    """The version's expenditure against the agreement's budget lines (reports.budget_lines), with the cumulative
+    expenditure of the grant's earlier approved reports: three queries (the agreement's lines, the earlier reports'
+    sums per line, this version's lines), whatever the number of lines or reports. `report.grant.call.programme`
+    must be selected. `lines`: the agreement's lines if the caller has them already (one query fewer)."""
+    from django.db.models import Sum
+
+    from core.money import EUR
+    from grants.models import BudgetHeading
+
+    from . import budget_lines as bl
+    from .models import ExpenditureLine
+
+    grant = report.grant
+    if lines is None:
+        lines = list(grant.budget_lines.all())
+    labels = dict(BudgetHeading.choices)
+    inputs = [
+        bl.BudgetLineInput(key=line.pk, heading=line.heading, heading_label=labels.get(line.heading, line.heading),
+                           description=line.description, budget=line.total or bl.ZERO)
+        for line in lines if line.heading
+    ]
+    earlier = {
+        (row["heading"], row["budget_line"]): row["eur"]
+        for row in ExpenditureLine.objects.filter(
+            version__report__grant=grant, version__report__period_number__lt=report.period_number,
+            version__status=ReportStatus.APPROVED,
+        ).values("heading", "budget_line").annotate(eur=Sum("amount_eur")).order_by()
+        if row["eur"] is not None
+    }
+    converted = version.currency == EUR
+    this_period, amounts = {}, {}
+    for line in version.expenditure_lines.all():
+        key = (line.heading, line.budget_line_id)
+        amounts[key] = line.amount
+        if line.amount_eur is not None:
+            this_period[key] = line.amount_eur
+            converted = True
+        elif version.currency == EUR:
+            this_period[key] = line.amount
+    return bl.compute(
+        lines=inputs, earlier=earlier, this_period=this_period, amounts=amounts,
+        threshold=grant.call.programme.transfer_threshold_percent, converted=converted, heading_labels=labels,
+    )

@@ -19,13 +19,14 @@ from accounts.access import has_role, require_verified_email_to_upload
 from applications.models import LogframeRow
 from audit.services import audit_record
 from core.errors import DomainError
+from core.formats import number_text
 from core.money import EUR, MoneyValueError, exact_cents, to_decimal
 from core.personal_data import check_upload
 from core.uploads import validate_upload
 from disbursements.fx import convert_to_eur
 from disbursements.services import expenditure_accept
 from grants.access import can_report_for
-from grants.models import AgreementStatus, BudgetHeading, FxBasis, Grant
+from grants.models import AgreementBudgetLine, AgreementStatus, BudgetHeading, FxBasis, Grant
 from grants.periods import grant_periods
 from notifications.kinds import report_param
 from notifications.services import notify
@@ -37,7 +38,7 @@ REPORTING_STATUSES = {
     AgreementStatus.SIGNED, AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.SUSPENDED, AgreementStatus.CLOSING,
 }
 REVIEWER_ROLES = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
-TEXT_FIELDS = ("summary", "activities", "challenges", "safeguarding_follow_up", "lessons_learned")
+TEXT_FIELDS = ("summary", "activities", "challenges", "safeguarding_follow_up", "lessons_learned", "transfer_note")
 COUNT_FIELDS = ("women", "men", "girls", "boys", "victims_of_trafficking", "smuggled_migrants")
 # What a new version copies from the previous one.
 COPIED_FIELDS = TEXT_FIELDS + COUNT_FIELDS + ("safeguarding_incidents", "currency")
@@ -221,12 +222,43 @@ def _clean_expenditure(expenditure):
     return cleaned
 
 
-def report_save(*, actor, version, data: dict, indicators: list, expenditure: dict | None) -> ReportVersion:
+def _clean_line_amounts(line_amounts):
+    """{agreement budget line id: amount} with blanks dropped; amounts in cents, zero or more."""
+    cleaned = {}
+    for key, value in (line_amounts or {}).items():
+        field = f"line_{key}"
+        amount = _decimal(value, field)
+        if amount is not None and amount < 0:
+            raise DomainError(_("Expenditure cannot be negative."), code="invalid_amount", field=field)
+        if amount is not None:
+            cleaned[int(key)] = amount
+    return cleaned
+
+
+def _save_by_line(version, by_line):
+    """Replace the version's expenditure with one line per agreement budget line given (heading copied)."""
+    budget_lines = {line.pk: line for line in AgreementBudgetLine.objects.filter(grant_id=version.report.grant_id)}
+    unknown = [key for key in by_line if key not in budget_lines or not budget_lines[key].heading]
+    if unknown:
+        raise DomainError(_("This budget line is not in the agreement."), code="invalid_line", field=f"line_{unknown[0]}")
+    version.expenditure_lines.all().delete()
+    ExpenditureLine.objects.bulk_create(
+        ExpenditureLine(version=version, heading=budget_lines[key].heading, budget_line_id=key,
+                        description=budget_lines[key].description[:255], amount=amount)
+        for key, amount in by_line.items()
+    )
+
+
+def report_save(*, actor, version, data: dict, indicators: list, expenditure: dict | None,
+                line_amounts: dict | None = None) -> ReportVersion:
     """Save the draft version: narrative and beneficiaries (`data`, only the keys given), each indicator's actual
-    value and comment (`indicators`: [{"id", "actual", "comment"}]), and the expenditure per heading (the whole
-    set: a heading left out or blank has no line; None leaves the lines as they are)."""
+    value and comment (`indicators`: [{"id", "actual", "comment"}]), and the expenditure: per agreement budget
+    line (`line_amounts`: {line id: amount}, the whole set, replacing every line) or, when `line_amounts` is None,
+    per heading (`expenditure`, the whole set: a heading left out or blank has no line; None leaves the lines as
+    they are)."""
     cleaned = _clean_data(data)
-    lines = _clean_expenditure(expenditure)
+    lines = _clean_expenditure(expenditure) if line_amounts is None else {}
+    by_line = _clean_line_amounts(line_amounts) if line_amounts is not None else None
     progress = {}
     for i, row in enumerate(indicators or []):
         if row.get("id") is None:
@@ -242,14 +274,18 @@ def report_save(*, actor, version, data: dict, indicators: list, expenditure: di
         for item in version.indicators.filter(pk__in=progress):
             item.actual, item.comment = progress[item.pk]["actual"], progress[item.pk]["comment"]
             item.save(update_fields=["actual", "comment"])
-        if expenditure is not None:
-            version.expenditure_lines.exclude(heading__in=list(lines)).delete()
-        for heading, amount in lines.items():
-            ExpenditureLine.objects.update_or_create(version=version, heading=heading, defaults={"amount": amount, "amount_eur": None})
+        if by_line is not None:
+            _save_by_line(version, by_line)
+        elif expenditure is not None:
+            version.expenditure_lines.all().delete()
+            ExpenditureLine.objects.bulk_create(
+                ExpenditureLine(version=version, heading=heading, amount=amount) for heading, amount in lines.items()
+            )
         audit_record(
             actor=actor, verb="report.save", target=version.report.grant,
             data={"report": version.report_id, "version": version.number, "fields": sorted(cleaned),
-                  "expenditure": {h: str(a) for h, a in lines.items()} if expenditure is not None else None},
+                  "expenditure": {h: str(a) for h, a in lines.items()} if expenditure is not None and by_line is None else None,
+                  "lines": {str(k): str(a) for k, a in by_line.items()} if by_line is not None else None},
         )
     return version
 
@@ -326,6 +362,33 @@ def _convert(version, lines):
     return conversion
 
 
+def _check_transfers(report, version, lines):
+    """A version reported by budget line (converted to EUR): refused when a heading's cumulative expenditure exceeds
+    its budget by more than the programme's threshold (an amendment is needed), or by less without the grantee's
+    explanation. Returns {heading: status} of the headings over budget, for the audit event."""
+    if not any(line.budget_line_id for line in lines):
+        return {}  # reported by heading only (written before reporting by line): no comparison with lines
+    from .selectors import budget_table  # selectors import this module
+
+    version._prefetched_objects_cache = {"expenditure_lines": lines}
+    table = budget_table(report, version)
+    problems = {}
+    for heading in table.amendments_needed:
+        problems[f"transfer-{heading.heading}"] = _(
+            "%(heading)s: cumulative expenditure exceeds its budget by %(percent)s, more than the %(threshold)s %% "
+            "the programme allows without an amendment. Request a budget amendment from your programme officer "
+            "before submitting this report."
+        ) % {"heading": heading.label, "percent": heading.variance_percent_text if heading.budget else "—",
+             "threshold": number_text(table.threshold, 2)}
+    if table.notes_needed and not version.transfer_note.strip():
+        problems["transfer_note"] = _(
+            "Cumulative expenditure exceeds the budget of %(headings)s: explain the transfer between headings."
+        ) % {"headings": ", ".join(str(h.label) for h in table.notes_needed)}
+    if problems:
+        raise ReportIncomplete(problems)
+    return {h.heading: h.status for h in table.headings if h.status != "within"}
+
+
 def report_submit(*, actor, report) -> ReportVersion:
     """Submit the latest version: checked complete, expenditure converted to EUR with the rate kept, then locked."""
     with transaction.atomic():
@@ -340,6 +403,7 @@ def report_submit(*, actor, report) -> ReportVersion:
         if problems:
             raise ReportIncomplete(problems)
         conversion = _convert(version, lines)
+        transfers = _check_transfers(report, version, lines)
         ExpenditureLine.objects.bulk_update(lines, ["amount_eur"])
         now = timezone.now()
         if version.currency != EUR:
@@ -355,7 +419,8 @@ def report_submit(*, actor, report) -> ReportVersion:
         audit_record(
             actor=actor, verb="report.submit", target=report.grant, amount=version.total_eur, currency=EUR,
             data={"report": report.pk, "version": version.number, "currency": version.currency,
-                  "fx_rate": str(version.fx_rate) if version.fx_rate else None, "fx_months": version.fx_months},
+                  "fx_rate": str(version.fx_rate) if version.fx_rate else None, "fx_months": version.fx_months,
+                  "transfers": transfers},
         )
         notify(_officers(), "report_submitted", url=reverse("report_review", args=[report.pk]),
                params={**_report_params(report), "organisation": report.grant.organisation.legal_name})
@@ -395,7 +460,9 @@ def report_request_changes(*, actor, report, comment) -> ReportVersion:
             IndicatorProgress(version=draft, **{f: getattr(i, f) for f in INDICATOR_FIELDS}) for i in version.indicators.all()
         )
         ExpenditureLine.objects.bulk_create(
-            ExpenditureLine(version=draft, heading=line.heading, amount=line.amount) for line in version.expenditure_lines.all()
+            ExpenditureLine(version=draft, heading=line.heading, budget_line_id=line.budget_line_id, description=line.description,
+                            amount=line.amount)
+            for line in version.expenditure_lines.all()
         )
         ReportAttachment.objects.bulk_create(
             ReportAttachment(version=draft, title=a.title, file=a.file.name, original_name=a.original_name, kind=a.kind,

@@ -42,6 +42,13 @@ def _budget_rows(budget, version):
     return [(label, planned.get(label), spent.get(label)) for _value, label in BudgetHeading.choices if label in planned or label in spent]
 
 
+def _table_fields(table, expenditure):
+    """[(heading, [(line row, its form field or None)])] for the edit page's table."""
+    return [(heading, [(row, expenditure.line_field(row.key) if expenditure is not None and row.key else None)
+                       for row in heading.lines])
+            for heading in table.headings]
+
+
 @login_required
 def report_list(request, reference):
     """The grant's reporting periods with due dates and where each report stands; members start or continue them."""
@@ -76,16 +83,20 @@ def _member_report(request, pk):
     return selectors.report_for(request.user, pk)
 
 
-def _bind(version, data=None, files=None):
+def _bind(version, data=None, files=None, budget_lines=()):
     indicators = list(version.indicators.all())
     form = ReportForm(data, instance=version)
     rows = IndicatorFormSet(
         data, prefix="indicators",
         initial=None if data else [{"id": i.pk, "actual": i.actual, "comment": i.comment} for i in indicators],
     )
-    expenditure = ExpenditureForm(
-        data, initial=None if data else {f"expenditure_{line.heading}": line.amount for line in version.expenditure_lines.all()},
-    )
+    initial = None
+    if not data:
+        initial = {
+            f"line_{line.budget_line_id}" if line.budget_line_id else f"expenditure_{line.heading}": line.amount
+            for line in version.expenditure_lines.all()
+        }
+    expenditure = ExpenditureForm(data, initial=initial, budget_lines=budget_lines)
     attachment = AttachmentForm(data, files, prefix="att", use_required_attribute=False, version=version)
     return form, rows, expenditure, attachment, indicators
 
@@ -103,7 +114,7 @@ def _show_error(exc, form, rows, expenditure, attachment):
             row = _indicator_form(rows, field) if field.startswith("indicators-") else None
             if row is not None:
                 row.add_error("actual", message)
-            elif field == "expenditure":
+            elif field == "expenditure" or field.startswith("transfer-"):
                 expenditure.add_error(None, message)
             else:
                 form.add_error(field if field in form.fields else None, message)
@@ -112,7 +123,7 @@ def _show_error(exc, form, rows, expenditure, attachment):
     row = _indicator_form(rows, field) if field and field.startswith("indicators-") else None
     if row is not None:
         row.add_error("actual", exc.message)
-    elif field and field.startswith("expenditure"):
+    elif field and (field.startswith("expenditure") or field.startswith("line_")):
         expenditure.add_error(field if field in expenditure.fields else None, exc.message)
     elif field == "file":
         if not isinstance(exc, PersonalDataFound):  # its warning is already on the field (AttachmentForm.warn)
@@ -126,6 +137,7 @@ def _save_and_act(request, report, version, form, rows, expenditure, attachment,
     services.report_save(
         actor=request.user, version=version, data=form.cleaned_data,
         indicators=[f.cleaned_data for f in rows.forms if f.cleaned_data], expenditure=expenditure.amounts(),
+        line_amounts=expenditure.line_amounts(),
     )
     edit_url = reverse("report_edit", args=[report.pk])
     if action == "attach":
@@ -169,8 +181,9 @@ def report_edit(request, pk):
     if request.method == "POST" and not editable:
         raise PermissionDenied
     status = 200
+    budget_lines = list(report.grant.budget_lines.all())
     if request.method == "POST":
-        form, rows, expenditure, attachment, indicators = _bind(version, request.POST, request.FILES)
+        form, rows, expenditure, attachment, indicators = _bind(version, request.POST, request.FILES, budget_lines)
         if all([form.is_valid(), rows.is_valid(), expenditure.is_valid(), attachment.is_valid()]):
             try:
                 return _save_and_act(request, report, version, form, rows, expenditure, attachment, request.POST.get("action", "save"))
@@ -181,15 +194,16 @@ def report_edit(request, pk):
             messages.error(request, _("Nothing was saved yet: correct the fields marked below, then save again."))
         status = 400
     else:
-        form, rows, expenditure, attachment, indicators = _bind(version)
+        form, rows, expenditure, attachment, indicators = _bind(version, budget_lines=budget_lines)
+    table = selectors.budget_table(report, version, lines=budget_lines)
     return render(
         request, "reports/edit.html",
         {
             "report": report, "grant": report.grant, "version": version, "editable": editable,
             "previous": versions[1:], "comments": [v for v in versions if v.review_comment],
             "form": form, "rows": list(zip(rows.forms, indicators)), "formset": rows,
-            "expenditure": expenditure, "expenditure_rows": expenditure.rows(_budget(report.grant)),
-            "attachment_form": attachment,
+            "expenditure": expenditure, "expenditure_rows": expenditure.rows(_budget(report.grant)) if not expenditure.by_line else [],
+            "table": table, "table_fields": _table_fields(table, expenditure if editable else None), "attachment_form": attachment,
         },
         status=status,
     )
@@ -206,7 +220,10 @@ def report_version(request, pk, number):
     version = next((v for v in readable if v.number == number), None)
     if version is None:
         raise Http404
-    return render(request, "reports/version.html", {"report": report, "grant": report.grant, "version": version, "budget": _budget(report.grant)})
+    return render(request, "reports/version.html", {
+        "report": report, "grant": report.grant, "version": version, "budget": _budget(report.grant),
+        "table": (table := selectors.budget_table(report, version)), "table_fields": _table_fields(table, None),
+    })
 
 
 @login_required
@@ -273,6 +290,7 @@ def report_review(request, pk):
     return render(
         request, "reports/review.html",
         {"report": report, "grant": report.grant, "version": version, "previous": versions[1:], "budget": budget,
-         "budget_rows": _budget_rows(budget, version), "form": form, "can_review": can_review},
+         "budget_rows": _budget_rows(budget, version), "form": form, "can_review": can_review,
+         "table": (table := selectors.budget_table(report, version)), "table_fields": _table_fields(table, None)},
         status=status,
     )

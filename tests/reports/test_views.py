@@ -26,10 +26,12 @@ def form_data(report, action="save", **overrides):
         "safeguarding_incidents": "false", "safeguarding_follow_up": "", "women": "10", "men": "", "girls": "", "boys": "",
         "victims_of_trafficking": "", "smuggled_migrants": "", "currency": "EUR",
         "indicators-TOTAL_FORMS": str(len(items)), "indicators-INITIAL_FORMS": str(len(items)),
-        "expenditure_1": "1000.00", "action": action,
+        "action": action,
     }
     for i, item in enumerate(items):
         data.update({f"indicators-{i}-id": str(item.pk), f"indicators-{i}-actual": "5", f"indicators-{i}-comment": ""})
+    # The agreement has one budget line (heading 1, "Staff"): the form reports by line.
+    data[f"line_{report.grant.budget_lines.get().pk}"] = overrides.pop("expenditure_1", "1000.00")
     data.update(overrides)
     return data
 
