@@ -33,6 +33,8 @@ urlpatterns = [
     path("", include("disbursements.agreement.urls")),
     path("", include("disbursements.payment.urls")),
     path("", include("disbursements.recovery.urls")),
+    path("", include("disbursements.verification.urls")),
+    path("", include("disbursements.requests.urls")),
     path("", include("disbursements.dashboard_urls")),
     path("", include("reports.urls")),
     path("", include("reports.portal_urls")),

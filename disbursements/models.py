@@ -131,15 +131,21 @@ class ApprovedExpenditure(models.Model):
     source = models.CharField(_("report"), max_length=80)
     approved_at = models.DateTimeField(_("approved"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # An adjusting row: the ineligible amount of a confirmed finding (disbursements.verification), negative, charged
+    # to the period the check covered. Sums of approved expenditure include it; it approves no report.
+    finding = models.OneToOneField("disbursements.Finding", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="deduction")
 
     class Meta:
         ordering = ["grant", "period_number"]
         verbose_name = _("approved expenditure")
         verbose_name_plural = _("approved expenditure")
         constraints = [
-            models.UniqueConstraint(fields=["grant", "period_number"], name="approved_expenditure_one_per_period"),
+            models.UniqueConstraint(fields=["grant", "period_number"], condition=Q(finding__isnull=True),
+                                    name="approved_expenditure_one_per_period"),
             models.UniqueConstraint(fields=["grant"], condition=Q(is_final=True), name="approved_expenditure_one_final"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="approved_expenditure_not_negative"),
+            models.CheckConstraint(condition=Q(amount__gte=0) | (Q(finding__isnull=False) & Q(amount__lt=0) & Q(is_final=False)),
+                                   name="approved_expenditure_not_negative"),
         ]
 
     def __str__(self):
@@ -154,4 +160,28 @@ from .recovery.models import (  # noqa: E402,F401
     RecoveryStatus,
     RecoverySettlement,
     SettlementKind,
+)
+
+# Spot checks and expenditure verifications with their findings (disbursements/verification/).
+from .verification.models import (  # noqa: E402,F401
+    CheckKind,
+    CheckStatus,
+    ExpenditureCheck,
+    Finding,
+    FindingCategory,
+    FindingOutcome,
+    FindingPriority,
+    FindingResponse,
+    VerificationRule,
+)
+
+
+# Requests started by the grantee (disbursements/requests/): their models belong to this app.
+from .requests.models import (  # noqa: E402,F401
+    REQUEST_TRANSITIONS,
+    AmendmentKind,
+    GrantRequest,
+    RequestComment,
+    RequestKind,
+    RequestStatus,
 )

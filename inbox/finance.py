@@ -1,7 +1,7 @@
 """The finance officer's work: tranches payable now (disbursements.schedule's payability) and the exchange-rate
 months that reports waiting to be submitted need. Payments have no state to confirm: a recorded payment stands
 until it is reversed, which corrects a mistake rather than answering a request, so there is no item for it.
-Six queries whatever the numbers of grants and reports."""
+Seven queries whatever the numbers of grants and reports."""
 from collections import defaultdict
 
 from django.urls import reverse
@@ -12,6 +12,7 @@ from core.money import EUR, ZERO
 from disbursements.fx import months_needed
 from disbursements.models import ExchangeRate
 from disbursements.payment.selectors import payment_queue
+from disbursements.requests.selectors import pending_payment_requests
 from reports.models import ReportStatus, ReportVersion
 
 from .items import Item
@@ -58,5 +59,17 @@ def _rate_items(today):
     ]
 
 
+def _request_items():
+    """Payment requests from grantees: to decide, and approved ones to pay (one query)."""
+    counts = pending_payment_requests()
+    url = reverse("grant_request_list") + "?kind=payment"
+    items = []
+    if n := counts.get("submitted", 0):
+        items.append(Item(ngettext("%(n)s payment request to decide", "%(n)s payment requests to decide", n) % {"n": n}, n, url))
+    if n := counts.get("approved", 0):
+        items.append(Item(ngettext("%(n)s approved payment request to pay", "%(n)s approved payment requests to pay", n) % {"n": n}, n, url))
+    return items
+
+
 def finance_items(user, now, today):
-    return _payable_items(user) + _rate_items(today)
+    return _payable_items(user) + _request_items() + _rate_items(today)
