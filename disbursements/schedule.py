@@ -211,7 +211,8 @@ def schedule_status(grant, facts: ScheduleFacts | None = None) -> list[TrancheSt
     threshold = grant.call.programme.expenditure_threshold_percent
     periods = {p.number: p for p in grant_periods(grant)}
     final = next((e for e in facts.expenditure if e.is_final), None)
-    approved_periods = {e.period_number for e in facts.expenditure if not e.is_final}
+    # A finding's deduction (a negative row, disbursements.verification) lowers the sums but approves no report.
+    approved_periods = {e.period_number for e in facts.expenditure if not e.is_final and e.finding_id is None}
     spent = sum((e.amount for e in facts.expenditure), ZERO)
     active = grant.status in PAYABLE_STATUSES
     states = []
@@ -333,7 +334,7 @@ WITH facts AS MATERIALIZED (
     LEFT JOIN (SELECT grant_id, SUM(amount) AS spent, MAX(CASE WHEN is_final THEN 1 ELSE 0 END) AS has_final
                FROM disbursements_approvedexpenditure GROUP BY grant_id) ex ON ex.grant_id = t.grant_id
     LEFT JOIN (SELECT f.id AS tranche_id, SUM(e.amount) AS spent_then,
-                      MAX(CASE WHEN e.period_number = f.after_period THEN 1 ELSE 0 END) AS approved
+                      MAX(CASE WHEN e.period_number = f.after_period AND e.finding_id IS NULL THEN 1 ELSE 0 END) AS approved
                FROM disbursements_tranche f JOIN disbursements_approvedexpenditure e
                     ON e.grant_id = f.grant_id AND NOT e.is_final AND e.period_number <= f.after_period
                GROUP BY f.id) report ON report.tranche_id = t.id

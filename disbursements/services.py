@@ -23,7 +23,7 @@ from grants.models import AgreementStatus, Grant
 from notifications.services import notify
 
 from .fx import RATE_PLACES
-from .models import ApprovedExpenditure, Payment, Tranche
+from .models import ApprovedExpenditure, Payment, Tranche, TrancheKind
 from .schedule import schedule_status
 
 
@@ -91,6 +91,9 @@ def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_re
         state = next((s for s in schedule_status(grant) if s.tranche.pk == tranche.pk), None)
         if state is None:
             raise PaymentError(_("This tranche is not in the grant's schedule any more."), code="no_tranche")
+        if state.tranche.kind == TrancheKind.BALANCE:
+            from .verification.services import balance_gate  # verification imports this module
+            balance_gate(grant)
         if amount > state.payable:
             reasons = " ".join(str(r) for r in state.reasons)
             raise PaymentError(

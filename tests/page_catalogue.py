@@ -163,6 +163,9 @@ PAGES = (
     Page("recovery_list", FINANCE),
     Page("recovery_detail", FINANCE, {"pk": Ref("recovery_order.pk")}),
     Page("recovery_new", FINANCE, {"reference": Ref("recovery_order.grant.reference")}),
+    Page("grant_checks", OFFICER, {"reference": Ref("grant.reference")}),
+    Page("check_detail", OFFICER, {"pk": Ref("finding.check_ref.pk")}),
+    Page("finding_detail", CSO8, {"pk": Ref("finding.pk")}),
     # Donor observers
     Page("envelope_dashboard", DONOR),
     Page("results_dashboard", DONOR, query="indicator=VOT"),
@@ -283,6 +286,17 @@ def unlisted_url_names():
     return found - listed
 
 
+def _finding(officer, grant):
+    from disbursements.verification.services import check_plan, check_start, finding_record
+
+    check = check_plan(actor=officer, grant=grant, kind="spot_check", period_start=grant.start_date,
+                       period_end=grant.start_date + timedelta(days=180), period_number=1, staff=officer,
+                       sample="12 vouchers of 80", amount_covered="15000.00")
+    check = check_start(actor=officer, check=check)
+    return finding_record(actor=officer, check=check, category="missing_support", priority="medium",
+                          description="Two fuel invoices are missing.", ineligible_amount="340.00")
+
+
 def demo_objects():
     """The demo objects the catalogue's URLs name. Needs the demo (`seed_demo`); adds what the demo leaves for a
     person to do, so each page has something to show: Safe Journeys Nepal's draft application to C01, the first
@@ -340,6 +354,8 @@ def demo_objects():
         recovery_order=recovery_order_issue(
             actor=users[FINANCE], grant=grant, amount="1250.00", due_date=date.today() + timedelta(days=30),
             reason="Bank charges paid twice on the first tranche."),
+        # A spot check of the Bishkek grant in progress with one finding: the officer's pages and cso8's answer page.
+        finding=_finding(officer, grant),
         payable=next(s.tranche for g in Grant.objects.all() for s in schedule_status(g, facts_for(g)) if s.payable > 0),
         diligence_document=DueDiligenceDocument.objects.filter(organisation=cae).first(),
         draft_grant=award_decide(actor=officer, application=cae_application, outcome="award",
