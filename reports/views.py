@@ -195,6 +195,8 @@ def report_edit(request, pk):
         status = 400
     else:
         form, rows, expenditure, attachment, indicators = _bind(version, budget_lines=budget_lines)
+    if request.method == "POST":
+        getattr(version, "_prefetched_objects_cache", {}).pop("expenditure_lines", None)  # the draft as just saved
     table = selectors.budget_table(report, version, lines=budget_lines)
     return render(
         request, "reports/edit.html",

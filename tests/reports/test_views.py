@@ -30,8 +30,8 @@ def form_data(report, action="save", **overrides):
     }
     for i, item in enumerate(items):
         data.update({f"indicators-{i}-id": str(item.pk), f"indicators-{i}-actual": "5", f"indicators-{i}-comment": ""})
-    # The agreement has one budget line (heading 1, "Staff"): the form reports by line.
-    data[f"line_{report.grant.budget_lines.get().pk}"] = overrides.pop("expenditure_1", "1000.00")
+    # The agreement's first budget line (heading 1, "Staff"): the form reports by line.
+    data[f"line_{report.grant.budget_lines.order_by('position', 'id').first().pk}"] = overrides.pop("expenditure_1", "1000.00")
     data.update(overrides)
     return data
 
