@@ -41,8 +41,8 @@ def test_interim_report_approved_then_tranche_paid(demo_live, new_page, screensh
         cso.fill(f"#id_{name}", value)
     cso.fill("#id_indicators-0-actual", "96")
     cso.fill("#id_indicators-1-actual", "163")
-    cso.fill("#id_expenditure_1", "61000.00")
-    cso.fill("#id_expenditure_5", "25000.00")
+    cso.fill(f"#id_line_{grant.budget_lines.filter(heading='1').first().pk}", "61000.00")  # expenditure by budget line
+    cso.fill(f"#id_line_{grant.budget_lines.filter(heading='5').first().pk}", "25000.00")
     screenshot(cso, "grant-journey-report-phone")
     cso.get_by_role("button", name="Submit report").click()
     assert cso.get_by_text(re.compile("submitted", re.I)).first.is_visible()

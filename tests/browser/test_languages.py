@@ -157,8 +157,8 @@ def test_grantee_report_in_russian(demo_live, new_page, screenshot):
         page.fill(f"#id_{name}", value)
     page.fill("#id_indicators-0-actual", "96")
     page.fill("#id_indicators-1-actual", "163")
-    page.fill("#id_expenditure_1", "61 000,00")
-    page.fill("#id_expenditure_5", "25 000")
+    page.fill(f"#id_line_{grant.budget_lines.filter(heading='1').first().pk}", "61 000,00")  # expenditure by budget line
+    page.fill(f"#id_line_{grant.budget_lines.filter(heading='5').first().pk}", "25 000")
     both_widths(page, screenshot, "lang-ru-report-form")
     page.click("button[name=action][value=submit]")
     page.wait_for_load_state()
