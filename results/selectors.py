@@ -21,7 +21,7 @@ from grants.models import Call, Country, Grant, Objective
 from .aggregation import Result, achieved_by_period, achieved_vs_target, disaggregated
 from .cells import cell_key, dimensions_of
 from .models import Combine, ResultPeriod, ResultsSettings, StandardIndicator
-from .suppression import Cell, Table, suppress_series, suppress_table
+from .suppression import SECONDARY, SUPPRESSED, Cell, Table, suppress_series, suppress_table
 
 FILTERS = ("country", "objective", "call", "period")
 CACHE_SECONDS = 60 * 60
@@ -174,11 +174,44 @@ def grant_figure(indicator, achieved) -> Decimal | None:
     return {Combine.SUM: sum, Combine.MAXIMUM: max, Combine.LATEST: lambda figures: figures[-1]}[indicator.combine](collected)
 
 
-def _indicator_results(indicator, total, periods, *, threshold, exact, period=None) -> IndicatorResult:
+def adds_up_across_countries(indicator) -> bool:
+    """Whether the indicator's figures per country add up to the programme's (sum; latest, summed across grants):
+    then a country's figure is a cell of the breakdown by country, protected as a linked table."""
+    return indicator.combine in (Combine.SUM, Combine.LATEST)
+
+
+def country_table(indicator, by_country: dict, overall_periods: list, overall_total, *, threshold) -> dict:
+    """The breakdown by country of a people-counting indicator as a linked table, protected: rows are the countries
+    (`by_country`: {country id: ({period number: figure}, total over the periods)}, None for grants without a
+    country, which publish nothing but still add up), columns the programme's periods (`overall_periods`: [(number,
+    figure)], the figures without a country filter), row totals the countries' totals, column totals and grand total
+    the programme's figures (`overall_total`), taken as `protected_figures` protects them, never changed here.
+    A country's figure hidden by its own size hides another country's beside it (the smallest), so that the
+    programme's figure minus the others' cannot give it. Returns {country id: ({period number: Cell}, total Cell)}:
+    what the dashboard filtered on that country shows, and so the PDF's, CSV's and API's figures by country."""
+    programme_cells, programme_total = protected_figures(indicator, [a for _n, a in overall_periods], overall_total,
+                                                         threshold=threshold, exact=False)
+    countries = list(by_country)
+    numbers = [n for n, _a in overall_periods]
+    table = suppress_table(
+        [[by_country[c][0].get(n) for n in numbers] for c in countries], threshold=threshold,
+        row_totals=[by_country[c][1] for c in countries],
+        column_totals=[a for _n, a in overall_periods], grand_total=overall_total,
+        column_totals_as=programme_cells, grand_total_as=programme_total,
+    )
+    return {c: (dict(zip(numbers, table.cells[r], strict=True)), table.row_totals[r]) for r, c in enumerate(countries)}
+
+
+def _indicator_results(indicator, total, periods, *, threshold, exact, period=None, in_country=None) -> IndicatorResult:
     """The indicator's figure over all periods in view and per period, its people counts protected together (the
     periods and their total are one line). With `period` (a number) only that period is shown, and is the total,
-    protected as it is in the series of every period: a figure hidden there is hidden here."""
-    cells, total_cell = protected_figures(indicator, [p.achieved for p in periods], total.achieved, threshold=threshold, exact=exact)
+    protected as it is in the series of every period: a figure hidden there is hidden here. `in_country`: the
+    figures' Cells as the breakdown by country protects them (`country_table`), when the view is one country's."""
+    if in_country is not None:
+        by_number, total_cell = in_country
+        cells = [by_number.get(p.group["period"], Cell(SUPPRESSED, SECONDARY)) for p in periods]
+    else:
+        cells, total_cell = protected_figures(indicator, [p.achieved for p in periods], total.achieved, threshold=threshold, exact=exact)
     figures = [PeriodFigure(p.group["period"], p.target, cell) for p, cell in zip(periods, cells, strict=True)]
     if period is None:
         return IndicatorResult(indicator=indicator, total=PeriodFigure(None, total.target, total_cell), periods=figures)
@@ -240,9 +273,14 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
     for r in periods:
         by_period.setdefault(r.indicator.pk, []).append(r)
     overall = {r.indicator.pk: r for r in totals}
+    in_country = {}
+    if "country" in chosen:
+        linked = [i for i in indicators if _protected(i, exact) and adds_up_across_countries(i)]
+        if linked:
+            in_country = _in_country(programme, chosen, linked, threshold=threshold)
     results = [
         _indicator_results(indicator, overall.get(indicator.pk, _EMPTY), by_period.get(indicator.pk, []),
-                           threshold=threshold, exact=exact, period=period)
+                           threshold=threshold, exact=exact, period=period, in_country=in_country.get(indicator.pk))
         for indicator in indicators
     ]
     chosen_result = next((r for r in results if r.indicator == chosen_indicator), None)
@@ -251,6 +289,48 @@ def dashboard(programme, *, chosen=None, indicator_code=None, exact=False, indic
         disaggregation=chosen_result and _disaggregation(chosen_result.indicator, cells, threshold=threshold, exact=exact,
                                                          total=chosen_result.total.achieved),
     )
+
+
+def _in_country(programme, chosen, indicators, *, threshold) -> dict:
+    """{indicator id: ({period number: Cell}, total Cell)} of the chosen country, for `indicators` (people counted,
+    adding up across countries), each protected in the breakdown by country of the grants the other filters leave
+    (`country_table`): the same Cells whichever country is chosen, so switching the filter reveals nothing."""
+    others = {name: value for name, value in chosen.items() if name != "country"}
+    grants = Grant.objects.filter(call__programme=programme)
+    for name in ("objective", "call"):
+        if name in others:
+            grants = grants.filter(**{f"{name}_id": others[name]})
+    in_view = ":".join(str(others.get(name, "")) for name in ("objective", "call"))
+    key = f"results-by-country:{programme.pk}:{in_view}:{','.join(str(i.pk) for i in indicators)}:{_version(programme)}"
+    found = cache.get(key)
+    if found is None:
+        periods, totals = achieved_by_period(programme, grants=grants, indicators=indicators)
+        by_period = achieved_vs_target(programme, group_by=("country", "period"), grants=grants, indicators=indicators)
+        by_country = achieved_vs_target(programme, group_by=("country",), grants=grants, indicators=indicators)
+        found = (
+            [(r.indicator.pk, r.group["period"], r.achieved) for r in periods],
+            {r.indicator.pk: r.achieved for r in totals},
+            [(r.indicator.pk, r.group["country"], r.group["period"], r.achieved) for r in by_period],
+            [(r.indicator.pk, r.group["country"], r.achieved) for r in by_country],
+        )
+        cache.set(key, found, CACHE_SECONDS)
+    periods, totals, by_period, by_country = found
+    country = int(chosen["country"])
+    protected = {}
+    for indicator in indicators:
+        rows: dict = {}
+        for pk, c, total in by_country:
+            if pk == indicator.pk:
+                rows[c] = ({}, total)
+        for pk, c, number, achieved in by_period:
+            if pk == indicator.pk:
+                rows.setdefault(c, ({}, None))[0][number] = achieved
+        if country not in rows:
+            continue
+        overall_periods = [(number, achieved) for pk, number, achieved in periods if pk == indicator.pk]
+        protected[indicator.pk] = country_table(indicator, rows, overall_periods, totals.get(indicator.pk),
+                                                threshold=threshold)[country]
+    return protected
 
 
 def _has_table(indicator) -> bool:

@@ -17,6 +17,13 @@ it is a member of its own line (the series of periods and their total, `suppress
 status as given (`suppress_table(..., grand_total_as=cell)`): hidden there, it is hidden in the table, which then
 hides what would give it away; shown there, the table never picks it as a secondary cell (nor a total equal to it
 on a line of two). So the same figure is hidden alike wherever it appears, whichever tables are shown with it.
+
+Across countries. The figures of a summed indicator per country add up to the programme's (the countries' periods
+to its periods, their totals to its total), so a country's hidden figure could be worked out from the programme's
+and the other countries'. The breakdown by country is a linked table (rows: countries; columns: periods; row
+totals: each country's total; column totals and grand total: the programme's series, taken as protected there):
+`suppress_table(..., column_totals_as=, grand_total_as=)` hides another country's figure beside a hidden one, and
+never changes a programme figure.
 """
 from dataclasses import dataclass
 from enum import Enum
@@ -100,10 +107,13 @@ def _sum(numbers):
     return sum(n for n in numbers if n is not None)
 
 
-def suppress_table(cells, *, threshold, row_totals=None, column_totals=None, grand_total=None, grand_total_as=None) -> Table:
+def suppress_table(cells, *, threshold, row_totals=None, column_totals=None, grand_total=None, grand_total_as=None,
+                   column_totals_as=None) -> Table:
     """Protect a rows x columns table of people counts (None where not collected). Totals not given are the sums.
     `grand_total_as`: the Cell the grand total's figure has where it is shown beside the table (an indicator's period
-    or total, `suppress_series`); hidden there, it is hidden here; shown there with the same value, it stays shown."""
+    or total, `suppress_series`); hidden there, it is hidden here; shown there with the same value, it stays shown.
+    `column_totals_as`: the same for each column total (a breakdown by country of an indicator's periods: the
+    programme's periods, protected as their own series, are the column totals)."""
     rows, columns = len(cells), len(cells[0]) if cells else 0
     row_totals = list(row_totals) if row_totals is not None else [_sum(row) for row in cells]
     column_totals = list(column_totals) if column_totals is not None else [_sum(row[c] for row in cells) for c in range(columns)]
@@ -117,11 +127,15 @@ def suppress_table(cells, *, threshold, row_totals=None, column_totals=None, gra
     lines += [[(r, c) for r in (*range(rows), "total")] for c in (*range(columns), "total")]
     totals = {key for key in values if "total" in key}
     fixed = {}
-    if grand_total_as is not None:
-        if grand_total_as.suppressed:
-            fixed[("total", "total")] = grand_total_as.reason or SECONDARY
-        elif grand_total_as.value is not None and grand_total_as.value == grand_total:
-            fixed[("total", "total")] = None
+    given = {("total", "total"): grand_total_as}
+    given.update({("total", c): cell for c, cell in enumerate(column_totals_as or ())})
+    for key, cell in given.items():
+        if cell is None:
+            continue
+        if cell.suppressed:
+            fixed[key] = cell.reason or SECONDARY
+        elif cell.value is not None and cell.value == values[key]:
+            fixed[key] = None
     hidden = _protect(values, lines, totals, threshold, fixed)
     return Table(
         cells=[[_cell((r, c), values, hidden) for c in range(columns)] for r in range(rows)],

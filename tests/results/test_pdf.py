@@ -96,7 +96,7 @@ def pdf_figures(lines) -> list[list[str]]:
 def by_country(lines) -> dict:
     """{(country, indicator code): [target, achieved]} of the report's country table."""
     start = lines.index("By country")
-    end = next(i for i, line in enumerate(lines) if line.startswith("Disaggregation:"))
+    end = next((i for i, line in enumerate(lines) if line.startswith("Disaggregation:")), len(lines))
     found = {}
     for line in lines[start:end]:
         parts = cells(line)

@@ -71,7 +71,7 @@ def page_figures(response) -> list[list[str]]:
         code = section.get("id").removeprefix("indicator-")
         for tr in section.xpath(".//table[contains(@class, 'indicator-figures')]//tr[not(parent::thead)]"):
             cells = tr.xpath("td")
-            if len(cells) == 3:  # no values yet
+            if len(cells) < 2 or not tr.xpath("th"):  # "No value or target recorded.": one cell across the row
                 continue
             period = text(tr.xpath("th")[0]).removeprefix("Period ")
             rows.append([code, "" if period == "All periods in view" else period, value(cells[0]), value(cells[1])])
