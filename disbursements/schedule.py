@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -38,7 +38,7 @@ from grants.models import PAYABLE_STATUSES, AgreementStatus
 from grants.periods import grant_periods, months_between, reporting_periods
 from grants.risk.rules import check_advance
 
-from .models import ApprovedExpenditure, Payment, Tranche, TrancheKind
+from .models import ApprovedExpenditure, CheckKind, CheckStatus, ExpenditureCheck, Payment, Tranche, TrancheKind, VerificationRule
 
 HUNDRED = Decimal(100)
 
@@ -180,8 +180,21 @@ class ScheduleFacts:
     expenditure: list  # ApprovedExpenditure rows of the grant, in period order
 
 
+def _with_verification(tranches):
+    """Tranches annotated with what the balance gate reads (disbursements.verification): whether the grant has a
+    closed expenditure verification and its programme's threshold (none when the programme has not adopted the
+    verification rule). Subqueries of the same query, no extra query."""
+    closed = ExpenditureCheck.objects.filter(grant_id=OuterRef("grant_id"), kind=CheckKind.VERIFICATION, status=CheckStatus.CLOSED)
+    rule = VerificationRule.objects.filter(programme_id=OuterRef("grant__call__programme_id")).values("threshold")[:1]
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return tranches.annotate(
+        verification_closed=Exists(closed),
+        verification_threshold=Subquery(rule, output_field=money),  # None: the programme has no verification rule
+    )
+
+
 def facts_for(grant) -> ScheduleFacts:
-    tranches = list(Tranche.objects.filter(grant=grant).order_by("number"))
+    tranches = list(_with_verification(Tranche.objects.filter(grant=grant)).order_by("number"))
     paid = dict(
         Payment.objects.filter(grant=grant, reversal_entry__isnull=True).values_list("tranche_id").annotate(total=Sum("amount"))
     )
@@ -193,7 +206,7 @@ def facts_for_many(grants) -> dict:
     """ScheduleFacts per grant id for several grants, in three queries."""
     ids = [g.pk for g in grants]
     result = {pk: ScheduleFacts([], {}, []) for pk in ids}
-    for tranche in Tranche.objects.filter(grant_id__in=ids).order_by("grant_id", "number"):
+    for tranche in _with_verification(Tranche.objects.filter(grant_id__in=ids)).order_by("grant_id", "number"):
         result[tranche.grant_id].tranches.append(tranche)
     for grant_id, tranche_id, total in (
         Payment.objects.filter(grant_id__in=ids, reversal_entry__isnull=True)
@@ -294,6 +307,14 @@ def _balance(state, grant, paid_before, spent, final):
         % {"spent": money_text(spent), "amount": money_text(grant.amount), "paid": money_text(paid_before)}
     )
     state.status = PAYABLE
+    # PRAG: above the programme's threshold the balance waits for a closed expenditure verification.
+    threshold = getattr(state.tranche, "verification_threshold", None)
+    if threshold is not None and not state.tranche.verification_closed and grant.amount > threshold and state.due > state.paid:
+        state.reasons.append(
+            _("Waits for the expenditure verification to be closed (required above %(threshold)s).")
+            % {"threshold": money_text(threshold)}
+        )
+        state.status = WAITING
 
 
 def _settle(state, grant, active):
@@ -339,6 +360,10 @@ WITH facts AS MATERIALIZED (
                     ON e.grant_id = f.grant_id AND NOT e.is_final AND e.period_number <= f.after_period
                GROUP BY f.id) report ON report.tranche_id = t.id
     WHERE g.status IN (%s, %s, %s)
+      AND (t.kind <> 'balance' OR NOT EXISTS (
+               SELECT 1 FROM disbursements_verificationrule r WHERE r.programme_id = pr.id AND g.amount > r.threshold)
+           OR EXISTS (SELECT 1 FROM disbursements_expenditurecheck v
+                      WHERE v.grant_id = g.id AND v.kind = 'verification' AND v.status = 'closed'))
 ), running AS (
     SELECT facts.*,
            COALESCE(SUM(paid) OVER (PARTITION BY grant_id ORDER BY number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)

@@ -12,8 +12,9 @@ Rules (one transaction each; the grant row is locked first, then the check or fi
   expenditure is then not deducted too, or the grantee would pay it back twice);
 - a check is closed only once its findings are all followed up; a closed spot check is recorded as done on the
   grant's assurance plan (grants.risk), so it counts in coverage;
-- a grant above the programme's threshold (PRAG: EUR 100,000) receives no balance until an expenditure verification
-  is closed (`balance_gate`, called by disbursements.services.payment_record);
+- once a programme adopts the verification rule (`verification_rule_set`, PRAG default threshold EUR 100,000), a
+  grant above its threshold receives no balance until an expenditure verification is closed: the schedule says so
+  (disbursements.schedule) and `balance_gate`, called by disbursements.services.payment_record, refuses;
 - every change is audited; the grantee's members are notified when a finding is recorded.
 """
 from datetime import date
@@ -82,13 +83,24 @@ def _lock_grant(grant_id):
     return Grant.objects.select_for_update().select_related("call__programme", "organisation").get(pk=grant_id)
 
 
-def threshold_for(programme) -> object:
-    rule = VerificationRule.objects.filter(programme=programme).values_list("threshold", flat=True).first()
-    return DEFAULT_VERIFICATION_THRESHOLD if rule is None else rule
+def threshold_for(programme):
+    """The programme's verification threshold, or None when it has not adopted the rule (no gate)."""
+    return VerificationRule.objects.filter(programme=programme).values_list("threshold", flat=True).first()
 
 
-def verification_required(grant) -> bool:
-    return grant.amount > threshold_for(grant.call.programme)
+def verification_rule_set(*, actor, programme, threshold=DEFAULT_VERIFICATION_THRESHOLD) -> VerificationRule:
+    """Adopt (or change) the programme's rule: the balance of a grant above `threshold` (PRAG default EUR 100,000)
+    waits for a closed expenditure verification."""
+    _officer(actor)
+    threshold = _amount(threshold, "threshold")
+    with transaction.atomic():
+        rule = VerificationRule.objects.select_for_update().filter(programme=programme).first()
+        before = str(rule.threshold) if rule else None
+        rule, _created = VerificationRule.objects.update_or_create(programme=programme, defaults={"threshold": threshold})
+        audit_record(actor=actor, verb="verification.rule_set", target=programme,
+                     data={"from": before, "to": str(threshold)})
+        ledger.figures_changed(programme_id=programme.pk)
+    return rule
 
 
 def verification_closed(grant) -> bool:
@@ -98,7 +110,7 @@ def verification_closed(grant) -> bool:
 def balance_blocked_reason(grant) -> str:
     """Why the grant's balance may not be paid yet, or "" (two queries)."""
     threshold = threshold_for(grant.call.programme)
-    if grant.amount > threshold and not verification_closed(grant):
+    if threshold is not None and grant.amount > threshold and not verification_closed(grant):
         return _("The balance of a grant above %(threshold)s is paid only after its expenditure verification is closed.") % {
             "threshold": money_text(threshold)}
     return ""

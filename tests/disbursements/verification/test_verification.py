@@ -18,7 +18,7 @@ from disbursements.schedule import payable_grant_ids, schedule_status
 from disbursements.services import expenditure_accept, payment_record
 from disbursements.verification.services import (
     VerificationError, check_close, check_plan, check_start, finding_follow_up, finding_record, finding_respond,
-    response_decide, write_off_approve,
+    response_decide, verification_rule_set, write_off_approve,
 )
 from grants import ledger
 from grants.models import AgreementStatus, Envelope, Grant
@@ -107,9 +107,16 @@ def _short_grant(call, amount):
 
 
 def test_balance_refused_until_verification_closed_above_threshold(vcall, officer, finance):
+    rule = verification_rule_set(actor=officer, programme=vcall.programme)
+    assert rule.threshold == D("100000.00")
     grant = _short_grant(vcall, "150000.00")  # 80% = 120,000 paid; balance 30,000 after the final report
     expenditure_accept(actor=officer, grant=grant, period_number=1, is_final=True, amount="150000.00", period_end=date(2025, 12, 31), source="Final")
     balance = grant.tranches.get(kind=TrancheKind.BALANCE)
+    # The queue's schedule says why, and the payable list leaves the grant out.
+    state = _state(grant, balance.number)
+    assert state.payable == 0 and state.due == D("30000.00")
+    assert any("expenditure verification" in str(r) for r in state.reasons)
+    assert grant.pk not in set(Grant.objects.filter(pk__in=payable_grant_ids()).values_list("pk", flat=True))
     with pytest.raises(VerificationError) as refused:
         payment_record(actor=finance, tranche=balance, amount="30000.00", value_date=date(2025, 6, 1), bank_reference="B-1")
     assert refused.value.code == "verification_not_closed"
@@ -120,6 +127,8 @@ def test_balance_refused_until_verification_closed_above_threshold(vcall, office
         payment_record(actor=finance, tranche=balance, amount="30000.00", value_date=date(2025, 6, 1), bank_reference="B-1")
     check = _check(officer, grant, period=1, start=date(2025, 1, 1), end=date(2025, 12, 31))
     check_close(actor=officer, check=check, conclusion="Expenditure verified.")
+    assert _state(grant, balance.number).payable == D("30000.00")
+    assert grant.pk in set(Grant.objects.filter(pk__in=payable_grant_ids()).values_list("pk", flat=True))
     payment_record(actor=finance, tranche=balance, amount="30000.00", value_date=date(2025, 6, 1), bank_reference="B-1")
     # The closed spot check counts in the assurance plan's coverage.
     spot.refresh_from_db()
@@ -127,12 +136,13 @@ def test_balance_refused_until_verification_closed_above_threshold(vcall, office
 
 
 def test_balance_at_or_below_threshold_needs_no_verification(vcall, officer, finance):
+    verification_rule_set(actor=officer, programme=vcall.programme)
     grant = _short_grant(vcall, "100000.00")
     expenditure_accept(actor=officer, grant=grant, period_number=1, is_final=True, amount="100000.00", period_end=date(2025, 12, 31), source="Final")
     payment_record(actor=finance, tranche=grant.tranches.get(kind=TrancheKind.BALANCE), amount="20000.00",
                    value_date=date(2025, 6, 1), bank_reference="B-2")
     # A programme rule lowers the threshold: a new grant of the same size then needs a verification.
-    VerificationRule.objects.create(programme=vcall.programme, threshold=D("50000.00"))
+    verification_rule_set(actor=officer, programme=vcall.programme, threshold="50000.00")
     other = _short_grant(vcall, "99999.00")
     expenditure_accept(actor=officer, grant=other, period_number=1, is_final=True, amount="99999.00", period_end=date(2025, 12, 31), source="Final")
     with pytest.raises(VerificationError):
