@@ -163,6 +163,13 @@ PAGES = (
     Page("recovery_list", FINANCE),
     Page("recovery_detail", FINANCE, {"pk": Ref("recovery_order.pk")}),
     Page("recovery_new", FINANCE, {"reference": Ref("recovery_order.grant.reference")}),
+    # Requests started by the grantee: cso8's pages and the staff's
+    Page("grant_request_list", FINANCE),
+    Page("grant_request_detail", OFFICER, {"pk": Ref("grant_request.pk")}),
+    Page("grant_request_detail", CSO8, {"pk": Ref("grant_request.pk")}),
+    Page("my_grant_requests", CSO8, GRANT),
+    Page("payment_request_new", CSO8, GRANT),
+    Page("amendment_request_new", CSO8, GRANT),
     Page("grant_checks", OFFICER, {"reference": Ref("grant.reference")}),
     Page("check_detail", OFFICER, {"pk": Ref("finding.check_ref.pk")}),
     Page("finding_detail", CSO8, {"pk": Ref("finding.pk")}),
@@ -259,6 +266,8 @@ NOT_PAGES = {
     "call_document": "a file attached to a call (none in the demo)",
     "attachment_download": "a file attached to an application (none in the demo)",
     "report_attachment": "a file attached to a report (none in the demo)",
+    "grant_request_statement": "a statement of expenditure uploaded with a payment request (none in the demo); "
+    "tests/disbursements/requests check its download",
 }
 
 # Named URLs not listed one by one, and why.
@@ -295,6 +304,14 @@ def _finding(officer, grant):
     check = check_start(actor=officer, check=check)
     return finding_record(actor=officer, check=check, category="missing_support", priority="medium",
                           description="Two fuel invoices are missing.", ineligible_amount="340.00")
+
+
+def _grant_request(member, grant):
+    from disbursements.requests.services import amendment_request_submit
+
+    return amendment_request_submit(actor=member, grant=grant, amendment_kind="activities",
+                                    justification="Returning migrants now ask for legal aid more than for shelter.",
+                                    description="Replace the second shelter's rent by two legal aid clinics.")
 
 
 def demo_objects():
@@ -356,6 +373,8 @@ def demo_objects():
             reason="Bank charges paid twice on the first tranche."),
         # A spot check of the Bishkek grant in progress with one finding: the officer's pages and cso8's answer page.
         finding=_finding(officer, grant),
+        # An amendment request of the Bishkek grant waiting for the officer.
+        grant_request=_grant_request(users[CSO8], grant),
         payable=next(s.tranche for g in Grant.objects.all() for s in schedule_status(g, facts_for(g)) if s.payable > 0),
         diligence_document=DueDiligenceDocument.objects.filter(organisation=cae).first(),
         draft_grant=award_decide(actor=officer, application=cae_application, outcome="award",
