@@ -20,6 +20,7 @@ from grants.models import AgreementBudgetLine, Country, Grant, GridStage
 from notifications.services import notify
 
 from .aggregation import RANKING_TIMEOUT, Ranked, call_ranking, call_results, ranking_changed, ranking_key
+from .award_hooks import run_award_hooks
 from .models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, AwardDecision, AwardOutcome, ModeratedScore
 
 
@@ -280,6 +281,7 @@ def award_decide(*, actor, application, outcome, justification, amount=None) -> 
                 "rank": result.rank if result else None, "score": result.score(application.call.ranking_basis) if result else None,
             },
         )
+        run_award_hooks(actor=actor, application=application, decision=decision, grant=grant)
         application.status = status
         application.save(update_fields=["status", "updated_at"])
         audit_record(

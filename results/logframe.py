@@ -7,9 +7,9 @@ tag `logframe_indicators`. Periods are the programme's reporting periods of the 
 (`grants.periods.reporting_periods`), numbered as the grant's will be: the grant takes the application's dates at
 the award, so period n of the application is period n of the grant.
 
-The award is decided in `applications.awards.award_decide`, which may not import this app: `copy_on_award` (connected
-in `ResultsConfig.ready` to the award decision's save, inside the award's transaction) hands the decision to the
-service `logframe_targets_copy`, which holds the rule.
+The award is decided in `applications.awards.award_decide`, which may not import this app: `copy_on_award` (an award
+hook, `applications.award_hooks`, registered in `ResultsConfig.ready` and called by `award_decide` inside the award's
+transaction) hands the decision to the service `logframe_targets_copy`, which holds the rule.
 """
 from dataclasses import dataclass
 from decimal import Decimal
@@ -169,12 +169,12 @@ def logframe_targets_copy(*, actor, application, grant) -> dict:
     return copied
 
 
-def copy_on_award(sender, instance, created=False, raw=False, **kwargs):
-    """Receiver of the award decision's save (in the award's transaction): an award with its grant hands over the
-    application's planned targets to `logframe_targets_copy`. Other outcomes, and fixtures loaded raw, do nothing."""
-    if raw or instance.outcome != AwardOutcome.AWARD or instance.grant_id is None:
+def copy_on_award(*, actor, application, decision, grant):
+    """Award hook (`applications.award_hooks`, called by `award_decide` in the award's transaction): an award with its
+    grant hands over the application's planned targets to `logframe_targets_copy`. Other outcomes do nothing."""
+    if decision.outcome != AwardOutcome.AWARD or grant is None:
         return
-    logframe_targets_copy(actor=instance.decided_by, application=instance.application, grant=instance.grant)
+    logframe_targets_copy(actor=actor, application=application, grant=grant)
 
 
 def planned_table(application, planned=None, periods=None) -> dict:

@@ -15,7 +15,7 @@ from results.suppression import PRIMARY, SECONDARY
 from tests.api.conftest import api_client
 from tests.factories import CountryFactory, EnvelopeFactory
 
-from .conftest import make_grant, period_dates, titles, values_accepted
+from .conftest import make_grant, period_dates, values_accepted
 from .test_pdf import by_country, pdf_lines
 from .test_views import get, page_figures
 

@@ -318,3 +318,18 @@ def test_targets_of_periods_the_grant_no_longer_has_are_left_out_and_named(ranke
     assert {(t.period.number, t.indicator.code) for t in IndicatorTarget.objects.filter(period__grant=grant)} == {(1, "VOT")}
     event = AuditEvent.objects.filter(verb="grant.logframe_targets").latest("pk")
     assert sorted(event.data["dropped"]) == ["CASES@2", "VOT@2"]
+
+
+def test_the_copy_is_an_award_hook_not_a_signal():
+    """`award_decide` calls the hooks registered in `applications.award_hooks` (results registers `copy_on_award` in
+    its AppConfig.ready); no receiver of the award decision's save is left."""
+    from django.db.models.signals import post_save
+
+    from applications.award_hooks import award_hooks, register_award_hook
+    from applications.models import AwardDecision
+    from results.logframe import copy_on_award
+
+    assert copy_on_award in award_hooks()
+    register_award_hook(copy_on_award)  # registering again does nothing
+    assert award_hooks().count(copy_on_award) == 1
+    assert not post_save.has_listeners(AwardDecision)
