@@ -179,7 +179,7 @@ def status_report_pdf(d) -> bytes:
             (_("Envelope"), eur(p.envelope)),
             (_("Allocated to calls"), eur(p.allocated)),
             (_("Committed to grants"), eur(p.committed)),
-            (_("Disbursed (net of reversals)"), eur(p.disbursed)),
+            (_("Disbursed (net of reversals and recoveries)"), eur(p.disbursed)),
             (_("Available to allocate"), eur(p.available)),
             (_("Committed, not disbursed"), eur(d.committed_not_disbursed)),
             (_("Outstanding advances (paid, not yet justified)"), eur(d.ageing.total)),
