@@ -14,14 +14,15 @@ for correction, is in no aggregate. The dashboard, its CSV, the API and the IATI
 `counted`, so they cannot differ in what they count.
 
 The database groups and sums: three queries whatever the number of grants (indicators, values, targets); the
-dashboard's by-period and overall figures together in two (`achieved_by_period`). Only the rules an indicator
-needs are worked out: a "latest" over periods looks for a later value row by row, so it reads only the rows of
-the indicators combined so.
+dashboard's by-period and overall figures together in two (`achieved_by_period`). A "latest" over periods is
+one grouped subquery (per indicator and grant, the row of the highest period number with a value: `_latest_ids`),
+not a look for a later value row by row, and reads only the rows of the indicators combined so.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, Exists, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models import DecimalField, F, IntegerField, Max, Q, Sum, Value
+from django.db.models.functions import Mod
 
 from .models import Combine, IndicatorCell, IndicatorTarget, IndicatorValue, ReviewStatus, StandardIndicator
 
@@ -54,20 +55,27 @@ class Result:
     target: Decimal | None
 
 
-def _later(queryset, *, field, prefix, extra, only):
-    """The rows of a later period of the same grant with a value for the same indicator (and cell): a row without
-    one holds its grant's latest value."""
-    return queryset.model.objects.filter(
-        **{prefix + "indicator": OuterRef(prefix + "indicator"), prefix + "period__grant": OuterRef(prefix + "period__grant"),
-           prefix + "period__number__gt": OuterRef(prefix + "period__number"), field + "__isnull": False},
-        **{name: OuterRef(name) for name in extra},
-    ).filter(only)
+# A row's period number and id packed in one integer, so that the largest per (grant, indicator[, cell]) names the
+# row of its latest period: MAX(number * K + id) % K. Period numbers are small integers; ids stay below 2**40.
+_PACK = 2 ** 40
 
 
-def _combined(queryset, *, field, group_by, prefix="", extra=(), only=Q(), rules=None):
-    """{(indicator_id, *group values, *extra values): {rule: figure}} for each rule but ratio, in one query. `only`:
-    the condition `queryset` holds its rows to that a later row must meet too (the values that count). `rules`: the
-    only rules to work out (a "latest" across periods costs a look for a later value per row)."""
+def _latest_ids(source, *, field, prefix, extra):
+    """The ids of the rows of `source` (a queryset) that hold their grant's latest value: per indicator, grant (and
+    cell) the row of the highest period number with a value. One grouped subquery, not a look per row; `source`
+    carries the conditions a row must meet to count (accepted values, the programme's indicators, the grants)."""
+    keys = [prefix + "indicator_id", prefix + "period__grant_id", *extra]
+    return (
+        source.filter(**{field + "__isnull": False}).order_by().values(*keys)
+        .annotate(latest_id=Mod(Max(F(prefix + "period__number") * Value(_PACK) + F("id")), Value(_PACK)))
+        .values("latest_id")
+    )
+
+
+def _combined(queryset, *, field, group_by, prefix="", extra=(), latest_from=None, rules=None):
+    """{(indicator_id, *group values, *extra values): {rule: figure}} for each rule but ratio, in one query.
+    `latest_from`: the rows among which a grant's latest value is looked for (`queryset` by default, which holds the
+    conditions a value must meet to count). `rules`: the only rules to work out."""
     keys = [prefix + "indicator_id"] + [prefix + GROUP_FIELDS[g] for g in group_by] + list(extra)
     rules = set(Combine.values) - {Combine.RATIO} if rules is None else set(rules)
     figures = {}
@@ -76,7 +84,8 @@ def _combined(queryset, *, field, group_by, prefix="", extra=(), only=Q(), rules
     if Combine.MAXIMUM in rules:
         figures["max"] = Max(field)
     if "period" not in group_by and Combine.LATEST in rules:
-        figures["latest"] = Sum(field, filter=~Exists(_later(queryset, field=field, prefix=prefix, extra=extra, only=only)))
+        source = queryset if latest_from is None else latest_from
+        figures["latest"] = Sum(field, filter=Q(id__in=_latest_ids(source, field=field, prefix=prefix, extra=extra)))
     rows = queryset.values(*keys).annotate(**figures).order_by()
     return {
         tuple(row[k] for k in keys): {
@@ -125,8 +134,7 @@ def achieved_vs_target(programme, *, group_by=(), grants=None, indicators=None, 
     targets = IndicatorTarget.objects.filter(indicator__programme=programme)
     if grants is not None:
         values, targets = values.filter(period__grant__in=grants), targets.filter(period__grant__in=grants)
-    achieved = _figures(indicators, _combined(values, field="total", group_by=group_by,
-                                                only=counted() if accepted_only else Q()))
+    achieved = _figures(indicators, _combined(values, field="total", group_by=group_by))
     planned = _figures(indicators, _combined(targets, field="target", group_by=group_by))
     return _results(indicators, achieved, planned, group_by)
 
@@ -146,7 +154,7 @@ def _total(numbers, combine):
     return (max if combine == Combine.MAXIMUM else sum)(numbers) if numbers else None
 
 
-def _by_period_and_overall(queryset, *, field, indicators, only=Q()):
+def _by_period_and_overall(queryset, *, field, indicators):
     """({(indicator_id, period): rules}, {(indicator_id,): rules}) in one query: the periods' sums and maxima, and
     from them the sums and maxima over every period (a sum of sums, a maximum of maxima); a "latest" over the
     periods from a second part of the same query (UNION ALL) that reads only the rows of indicators combined so."""
@@ -156,7 +164,8 @@ def _by_period_and_overall(queryset, *, field, indicators, only=Q()):
     if latest_ids:
         latest = queryset.filter(indicator_id__in=latest_ids).values("indicator_id").annotate(
             number=Value(None, output_field=IntegerField()),
-            sum=Sum(field, filter=~Exists(_later(queryset, field=field, prefix="", extra=(), only=only))),
+            sum=Sum(field, filter=Q(id__in=_latest_ids(queryset.filter(indicator_id__in=latest_ids), field=field,
+                                                       prefix="", extra=()))),
             max=Value(None, output_field=DecimalField()),
         ).order_by()
         rows = by_period_rows.union(latest, all=True)
@@ -183,10 +192,13 @@ def achieved_by_period(programme, *, grants=None, indicators=None) -> tuple[list
     if indicators is None:
         indicators = StandardIndicator.objects.filter(programme=programme).select_related("unit")
     indicators = list(indicators)
-    values, targets = counted_values(programme), IndicatorTarget.objects.filter(indicator__programme=programme)
+    # The indicators by their ids (the ratios' parts too), not by a join to the programme's indicators.
+    ids = {i.pk for i in indicators} | {part for i in indicators for part in (i.numerator_id, i.denominator_id) if part}
+    values = counted_values().filter(indicator_id__in=ids)
+    targets = IndicatorTarget.objects.filter(indicator_id__in=ids)
     if grants is not None:
         values, targets = values.filter(period__grant__in=grants), targets.filter(period__grant__in=grants)
-    achieved = _by_period_and_overall(values, field="total", indicators=indicators, only=counted())
+    achieved = _by_period_and_overall(values, field="total", indicators=indicators)
     planned = _by_period_and_overall(targets, field="target", indicators=indicators)
     return (_results(indicators, _figures(indicators, achieved[0]), _figures(indicators, planned[0]), ("period",)),
             _results(indicators, _figures(indicators, achieved[1]), _figures(indicators, planned[1]), ()))
@@ -199,10 +211,12 @@ def disaggregated(indicator, *, group_by=(), grants=None, period=None) -> dict[t
     cells = IndicatorCell.objects.filter(counted("value__"), value__indicator=indicator)
     if grants is not None:
         cells = cells.filter(value__period__grant__in=grants)
+    # A grant's latest value of a cell is looked for over all its periods, the chosen one or not.
+    latest_from = cells
     if period is not None:
         cells = cells.filter(value__period__number=period)
     combined = _combined(cells, field="amount", group_by=tuple(group_by), prefix="value__", extra=("key",),
-                         only=counted("value__"), rules={indicator.combine})
+                         latest_from=latest_from, rules={indicator.combine})
     tables: dict[tuple, dict] = {}
     for key, rules in sorted(combined.items(), key=lambda item: _sort_key(item[0][1:-1])):
         tables.setdefault(key[1:-1], {})[key[-1]] = rules[indicator.combine]
