@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, When
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum
 
 from core.money import round_money
 from grants.models import EvaluationGrid, GridStage

@@ -18,7 +18,7 @@ from grants.models import Grant
 from grants.risk.services import is_risk_officer
 
 from .forms import CloseForm, DecideForm, FindingForm, FollowUpForm, PlanForm, RespondForm, StartForm
-from .models import CheckStatus, ExpenditureCheck, Finding, FindingOutcome, FindingResponse
+from .models import CheckStatus, ExpenditureCheck, Finding, FindingOutcome
 from .services import (
     balance_blocked_reason, check_close, check_plan, check_start, finding_follow_up, finding_record, finding_respond,
     response_decide, write_off_approve,

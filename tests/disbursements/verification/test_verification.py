@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from disbursements.agreements import agreement_set_status
-from disbursements.models import ApprovedExpenditure, CheckKind, CheckStatus, FindingOutcome, TrancheKind, VerificationRule
+from disbursements.models import ApprovedExpenditure, CheckKind, FindingOutcome, TrancheKind
 from disbursements.recovery.models import RecoveryOrigin
 from disbursements.recovery.services import recovery_order_for_unspent_advance
 from disbursements.schedule import payable_grant_ids, schedule_status
