@@ -17,10 +17,11 @@ COUNT_LIMIT = 10_000
 
 # The part of a verb before its dot ("ledger.commit" is in "ledger").
 AREAS = (
-    "agreement", "api_token", "application", "assignment", "bank_details", "bulk", "calendar_feed", "call",
-    "clarification", "conflict", "conversation", "due_diligence", "expenditure", "fx", "grant", "grid", "group",
-    "invitation", "ledger", "membership", "notification", "organisation", "outbox", "panel", "payment",
-    "programme", "report", "review", "role", "sanctions", "saved_view", "signin", "two_factor", "user",
+    "agreement", "api_token", "application", "assignment", "assurance", "bank_details", "bulk", "calendar_feed",
+    "call", "clarification", "conflict", "conversation", "due_diligence", "expenditure", "fx", "grant",
+    "grant_request", "grid", "group", "invitation", "ledger", "membership", "notification", "organisation", "outbox",
+    "panel", "payment", "programme", "recovery", "report", "review", "risk", "role", "sanctions", "saved_view",
+    "signin", "two_factor", "user", "verification",
 )
 PERIODS = {
     "day": (_("Last 24 hours"), timedelta(days=1)),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from results.models import PlannedIndicator
 from results.services import indicator_create
 from tests.applications.helpers import complete_draft, rules_call
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, chromium, new_page  # noqa: F401 - the browser fixtures
+from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
 from tests.browser.test_page_catalogue import AXE, AXE_RUN, CLIPPING
 from tests.factories import EnvelopeFactory
 
@@ -35,7 +35,7 @@ def planned_draft(transactional_db, cso_user, organisation, officer):
     return draft
 
 
-def signed_in(chromium, base, user, viewport, locale="en-GB"):  # noqa: F811
+def signed_in(chromium, base, user, viewport, locale="en-GB"):
     client = Client()
     client.force_login(user)
     context = chromium.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Kathmandu", bypass_csp=True)
@@ -59,7 +59,7 @@ def meets_the_bar(page, width):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360px", "1280px"])
-def test_an_applicant_gives_targets_per_period_on_a_phone_and_a_desktop(chromium, live_server, planned_draft, cso_user, viewport):  # noqa: F811
+def test_an_applicant_gives_targets_per_period_on_a_phone_and_a_desktop(chromium, live_server, planned_draft, cso_user, viewport):
     context, page = signed_in(chromium, live_server.url, cso_user, viewport)
     try:
         page.goto(f"{live_server.url}/applications/{planned_draft.pk}/indicators/")
