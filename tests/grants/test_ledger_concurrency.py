@@ -3,17 +3,17 @@
 Each thread has its own database connection, as concurrent web requests do. A barrier releases them at the
 same moment so the service calls overlap; only the envelope row lock serialises them.
 """
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from audit.models import AuditEvent
 from grants import ledger
 from grants.ledger import LedgerError, balances
 from grants.models import LedgerEntry
 
+from ..concurrency import race_results
 from ..factories import CallFactory, EnvelopeFactory, GrantFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -29,28 +29,7 @@ def _postgres_only():
 
 def race(jobs):
     """Run each job in its own thread, all released together; return (winners, losers) as (index, value) lists."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", job())
-        except LedgerError as exc:
-            results[i] = ("refused", exc)
-        except Exception as exc:  # anything else is a bug the test must show
-            results[i] = ("crashed", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert all(r is not None for r in results), "a thread did not finish"
-    crashed = [r[1] for r in results if r[0] == "crashed"]
-    assert not crashed, crashed
+    results = race_results(jobs, refused=LedgerError)
     winners = [(i, r[1]) for i, r in enumerate(results) if r[0] == "ok"]
     losers = [(i, r[1]) for i, r in enumerate(results) if r[0] == "refused"]
     return winners, losers

@@ -4,21 +4,20 @@ Each thread has its own connection, as concurrent requests do; a barrier release
 interleaving, the ledger must equal the records: paid = the standing payments, recovered = the settlements, net
 disbursed = paid - recovered, never below zero and never above the commitment; no order is settled beyond its
 amount."""
-import threading
 from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.errors import DomainError
 from disbursements.models import Payment, RecoveryOrder, RecoverySettlement, RecoveryStatus
 from disbursements.recovery.services import recovery_order_issue, recovery_refund_record
 from disbursements.services import payment_record, payment_reverse
 from grants import ledger
 from grants.models import LedgerEntry
+from tests.concurrency import race_results
 from tests.factories import UserFactory
 from tests.grant_helpers import signed_grant
 
@@ -33,30 +32,7 @@ def _postgres_only():
         pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises whole-database writes")
 
 
-def race(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", job())
-        except DomainError as exc:
-            results[i] = ("refused", exc)
-        except Exception as exc:  # anything else is a bug the test must show
-            results[i] = ("crashed", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert all(r is not None for r in results), "a thread did not finish"
-    crashed = [r[1] for r in results if r[0] == "crashed"]
-    assert not crashed, crashed
-    return results
+race = race_results
 
 
 def test_refunds_payments_and_reversals_racing_on_one_grant_keep_the_invariants():

@@ -1,0 +1,34 @@
+"""Racing service calls on PostgreSQL: each job in its own thread and connection, as concurrent requests are,
+released together by a barrier."""
+import threading
+
+from django.db import connections
+
+from core.errors import DomainError
+
+
+def race_results(jobs, refused=DomainError):
+    """Run the jobs together; return per job ("ok", value) or ("refused", error). Any other exception fails the test."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = ("ok", job())
+        except refused as exc:
+            results[i] = ("refused", exc)
+        except Exception as exc:  # anything else is a bug the test must show
+            results[i] = ("crashed", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(r is not None for r in results), "a thread did not finish"
+    crashed = [r[1] for r in results if r[0] == "crashed"]
+    assert not crashed, crashed
+    return results
