@@ -3,7 +3,9 @@
 A payment is recorded against a tranche. In one transaction the service locks the grant row (so two payments to
 one grant are checked one after the other), recomputes what the tranche may pay (disbursements.schedule), then
 moves the money through grants.ledger, which locks the envelope and checks the grant's commitment. Lock order is
-always grant, then envelope. A wrong payment is reversed by a ledger entry of the opposite sign.
+always grant, then envelope. A wrong payment is reversed by a ledger entry of the opposite sign. The sub-domains
+built on payments act in the same transaction through disbursements.payment_hooks: recording a payment marks the
+tranche's approved payment request paid; reversing one first reverses what was offset against it.
 """
 from datetime import date
 from decimal import InvalidOperation
@@ -17,13 +19,14 @@ from accounts.selectors import members_of
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import money_text
-from core.money import EUR, MoneyValueError, exact_cents, round_money, to_decimal
+from core.money import EUR, ZERO, MoneyValueError, exact_cents, round_money, to_decimal
 from grants import ledger
 from grants.models import AgreementStatus, Grant
 from notifications.services import notify
 
 from .fx import RATE_PLACES
 from .models import ApprovedExpenditure, Payment, Tranche, TrancheKind
+from .payment_hooks import run_payment_recorded_hooks, run_payment_reversal_hooks
 from .schedule import schedule_status
 
 
@@ -67,11 +70,23 @@ def _local(amount, local_amount, local_currency, local_rate):
     return local_amount, local_currency, local_rate
 
 
+def payment_notify(payment: Payment, *, offset=ZERO, order_reference="") -> None:
+    """Tell the grantee's members about `payment`; when `offset` of it was withheld against a recovery order, what
+    was paid, what was offset against which order and what was received."""
+    grant = payment.grant
+    params = {"grant": grant.reference, "amount": payment.amount, "value_date": payment.value_date}
+    if offset:
+        params.update(outcome="offset", offset=offset, order=order_reference, received=payment.amount - offset)
+    notify([m.user for m in members_of(grant.organisation)], "payment_made",
+           url=reverse("my_grant", args=[grant.reference]), params=params)
+
+
 def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_reference: str,
-                   local_amount=None, local_currency="", local_rate=None) -> Payment:
+                   local_amount=None, local_currency="", local_rate=None, notify_grantee=True) -> Payment:
     """Record a payment of `amount` EUR on `tranche`. Refused, with nothing written, beyond what the tranche may
     pay now (its plan, the 70% rule, the reports it waits for), beyond the grant's commitment, or when the bank
-    reference was already used on another payment that stands."""
+    reference was already used on another payment that stands. The grantee is notified unless `notify_grantee` is
+    false (a payment net of an offset is notified with its offset: payment_notify)."""
     amount = _money(amount, "amount")
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
@@ -124,15 +139,16 @@ def payment_record(*, actor, tranche: Tranche, amount, value_date: date, bank_re
             grant.status_changed_at = timezone.now()
             grant.save(update_fields=["status", "status_changed_at"])
             audit_record(actor=actor, verb="grant.implementation", target=grant, data={"reason": "first payment"})
-        notify([m.user for m in members_of(grant.organisation)], "payment_made",
-               url=reverse("my_grant", args=[grant.reference]),
-               params={"grant": grant.reference, "amount": amount, "value_date": value_date})
+        run_payment_recorded_hooks(actor=actor, payment=payment)
+        if notify_grantee:
+            payment_notify(payment)
     return payment
 
 
 def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
-    """Reverse a wrong payment: a ledger entry of the opposite sign, the payment marked with the reason. The
-    tranche may then be paid again."""
+    """Reverse a wrong payment: a ledger entry of the opposite sign, the payment marked with the reason. What was
+    offset against it is reversed first (the grantee never received the payment, so nothing was withheld: the
+    recovery orders claim it again). The tranche may then be paid again."""
     reason = (reason or "").strip()
     if not reason:
         raise PaymentError(_("Give the reason for the reversal."), code="reason_required", field="reason")
@@ -141,6 +157,7 @@ def payment_reverse(*, actor, payment: Payment, reason: str) -> Payment:
         payment = Payment.objects.select_for_update().select_related("ledger_entry", "grant").get(pk=payment.pk)
         if payment.reversal_entry_id:
             raise PaymentError(_("This payment has already been reversed."), code="already_reversed")
+        run_payment_reversal_hooks(actor=actor, payment=payment, reason=reason)
         reversal = ledger.disbursement_reverse(actor=actor, entry=payment.ledger_entry, memo=reason)
         payment.reversal_entry = reversal
         payment.reversal_reason = reason

@@ -11,7 +11,8 @@ nothing. The invariants (DESIGN.md):
     recovered from a grant        <= paid to it (net disbursed never below zero)
 
 Money recovered from a grantee (a refund received, or an amount offset against a later payment: see
-disbursements.recovery) is a `recovery` row, always negative. "Disbursed" is net: the disbursement rows
+disbursements.recovery) is a `recovery` row, negative; one recorded by mistake is undone, at most once, by a
+positive `recovery` row that `reverses` it (`recovery_reverse`), never beyond the grant's commitment. "Disbursed" is net: the disbursement rows
 (payments less reversals) plus the recovery rows; `Balances.paid` and `Balances.recovered` give the two parts.
 So net disbursed <= committed, and 0 <= net disbursed, at every moment; a payment may not be reversed once
 the money it paid has been recovered.
@@ -91,6 +92,12 @@ def figures_changed(*, programme_id) -> None:
     """Move the programme's ledger version, inside the writing transaction, so its cached figures are computed
     afresh. Every ledger operation calls it; so does any other service whose writes the figures read."""
     Envelope.objects.filter(programme_id=programme_id).update(ledger_version=F("ledger_version") + 1)
+
+
+def figures_changed_everywhere() -> None:
+    """Move every programme's ledger version, inside the writing transaction: for writes that every programme's
+    figures may read, such as the monthly exchange rates."""
+    Envelope.objects.update(ledger_version=F("ledger_version") + 1)
 
 
 def _append(*, actor, envelope, kind, call, amount, grant=None, memo="", reverses=None):
@@ -277,6 +284,37 @@ def recovery_add(*, actor, grant: Grant, amount, memo="") -> LedgerEntry:
         entry = _append(actor=actor, envelope=envelope, kind=LedgerKind.RECOVERY, call=grant.call, grant=grant, amount=-amount, memo=memo)
         _audit(actor=actor, verb="ledger.recover", target=grant, amount=-amount, before=current.disbursed, entry=entry, envelope_totals=envelope)
     return entry
+
+
+def recovery_reverse(*, actor, entry: LedgerEntry, memo) -> LedgerEntry:
+    """Reverse a recovery recorded by mistake with a positive `recovery` row that `reverses` it, at most once: the
+    grant's net disbursed goes back up, never above its commitment (an ended grant's money first goes back from
+    its call to its commitment: commitment_add)."""
+    if not memo or not memo.strip():
+        raise LedgerError(_("A reversal needs a reason."), code="reason_required", field="memo")
+    with transaction.atomic():
+        envelope = _lock_envelope(entry.envelope.programme_id)
+        original = LedgerEntry.objects.select_related("grant", "call").get(pk=entry.pk)
+        if original.kind != LedgerKind.RECOVERY or original.amount.amount >= 0:
+            raise LedgerError(_("Only a recovery can be reversed this way."), code="not_a_recovery")
+        if LedgerEntry.objects.filter(reverses=original).exists():
+            raise LedgerError(_("This recovery has already been reversed."), code="already_reversed")
+        amount = -original.amount.amount
+        current = balances(grant=original.grant)
+        if current.disbursed + amount > current.committed:
+            raise LedgerError(
+                _("This recovery cannot be reversed: %(grant)s would have %(net)s paid net, more than the %(committed)s committed to it.")
+                % {"grant": original.grant.reference, "net": money_text(current.disbursed + amount),
+                   "committed": money_text(current.committed)},
+                code="exceeds_commitment",
+            )
+        reversal = _append(
+            actor=actor, envelope=envelope, kind=LedgerKind.RECOVERY, call=original.call, grant=original.grant,
+            amount=amount, memo=memo.strip()[:255], reverses=original,
+        )
+        _audit(actor=actor, verb="ledger.reverse_recovery", target=original.grant, amount=amount,
+               before=current.disbursed, entry=reversal, envelope_totals=envelope)
+    return reversal
 
 
 def envelope_resize(*, actor, envelope: Envelope, amount, memo) -> Envelope:

@@ -687,9 +687,11 @@ class LedgerEntry(models.Model):
                 | (~Q(kind=LedgerKind.ALLOCATION) & Q(grant__isnull=False)),
                 name="ledger_grant_matches_kind",
             ),
-            # Money recovered from a grantee is always negative (it reduces the net disbursed) and is never reversed.
+            # Money recovered from a grantee is negative (it reduces the net disbursed); a recovery recorded by
+            # mistake is undone by a positive recovery row that reverses it (grants.ledger.recovery_reverse).
             models.CheckConstraint(
-                condition=~Q(kind=LedgerKind.RECOVERY) | (Q(amount__lt=0) & Q(reverses__isnull=True)),
+                condition=~Q(kind=LedgerKind.RECOVERY) | (Q(amount__lt=0) & Q(reverses__isnull=True))
+                | (Q(amount__gt=0) & Q(reverses__isnull=False)),
                 name="ledger_recovery_negative",
             ),
         ]

@@ -124,7 +124,10 @@ KINDS = {kind.id: kind for kind in (
          Channel.IMMEDIATE, _ORG),
     Kind("payment_made", _("Payment made"),
          _("A payment of %(amount)s was made on grant %(grant)s, value date %(value_date)s."), Channel.IMMEDIATE,
-         _ORG, dates=("value_date",), money=("amount",)),
+         _ORG, dates=("value_date",), money=("amount", "offset", "received"), variants={
+             "offset": _("A payment of %(amount)s was made on grant %(grant)s, value date %(value_date)s: "
+                         "%(offset)s of it was offset against recovery order %(order)s, so you received %(received)s."),
+         }),
     Kind("recovery_order_issued", _("Recovery orders"),
          _("A recovery order of %(amount)s was issued on grant %(grant)s, due on %(due)s."), Channel.IMMEDIATE,
          _ORG, dates=("due",), money=("amount",)),

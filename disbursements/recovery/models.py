@@ -23,11 +23,13 @@ class RecoveryStatus(models.TextChoices):
 
 
 # The only status changes an order may make; disbursements.recovery.services checks it. A settlement moves an order
-# to partly settled or settled; cancelling (with a reason) writes off what is still outstanding.
+# to partly settled or settled; reversing one moves it back (open once nothing recovered stands); cancelling (with a
+# reason) writes off what is still outstanding.
 RECOVERY_TRANSITIONS = {
     RecoveryStatus.OPEN: {RecoveryStatus.PARTLY_SETTLED, RecoveryStatus.SETTLED, RecoveryStatus.CANCELLED},
-    RecoveryStatus.PARTLY_SETTLED: {RecoveryStatus.PARTLY_SETTLED, RecoveryStatus.SETTLED, RecoveryStatus.CANCELLED},
-    RecoveryStatus.SETTLED: set(),
+    RecoveryStatus.PARTLY_SETTLED: {RecoveryStatus.OPEN, RecoveryStatus.PARTLY_SETTLED, RecoveryStatus.SETTLED,
+                                    RecoveryStatus.CANCELLED},
+    RecoveryStatus.SETTLED: {RecoveryStatus.OPEN, RecoveryStatus.PARTLY_SETTLED},
     RecoveryStatus.CANCELLED: set(),
 }
 OUTSTANDING_STATUSES = (RecoveryStatus.OPEN, RecoveryStatus.PARTLY_SETTLED)
@@ -85,7 +87,9 @@ class SettlementKind(models.TextChoices):
 
 class RecoverySettlement(models.Model):
     """Money recovered on an order: a refund received from the grantee (value date, the bank's reference), or an
-    amount withheld from a later payment (the payment stands for its full amount; the grantee received less)."""
+    amount withheld from a later payment (the payment stands for its full amount; the grantee received less). A
+    settlement recorded by mistake is reversed (a refund on its own, an offset with its payment): its ledger row is
+    reversed and it no longer counts as recovered."""
 
     order = models.ForeignKey(RecoveryOrder, on_delete=models.PROTECT, related_name="settlements")
     kind = models.CharField(_("kind"), max_length=8, choices=SettlementKind.choices)
@@ -95,6 +99,9 @@ class RecoverySettlement(models.Model):
     payment = models.ForeignKey("disbursements.Payment", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="offsets")
     ledger_entry = models.OneToOneField("grants.LedgerEntry", on_delete=models.PROTECT, related_name="recovery_settlement")
+    reversal_entry = models.OneToOneField("grants.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="reversed_settlement")
+    reversal_reason = models.TextField(_("reason for the reversal"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -109,12 +116,18 @@ class RecoverySettlement(models.Model):
                 | (Q(kind=SettlementKind.OFFSET) & Q(payment__isnull=False)),
                 name="recovery_settlement_kind_fields",
             ),
-            # One refund per bank transfer, whatever the grant (the service checks first, with a message).
+            models.CheckConstraint(condition=Q(reversal_entry__isnull=True) | ~Q(reversal_reason=""),
+                                   name="recovery_settlement_reversal_has_reason"),
+            # One standing refund per bank transfer, whatever the grant (the service checks first, with a message).
             models.UniqueConstraint(
-                Upper("bank_reference"), condition=Q(kind=SettlementKind.REFUND),
+                Upper("bank_reference"), condition=Q(kind=SettlementKind.REFUND) & Q(reversal_entry__isnull=True),
                 name="recovery_refund_bank_reference_unique",
             ),
         ]
 
     def __str__(self):
         return f"{self.order.reference} {self.get_kind_display()} {self.amount} EUR"
+
+    @property
+    def is_reversed(self):
+        return self.reversal_entry_id is not None

@@ -15,7 +15,13 @@ locks the envelope, so the lock order stays grant, then envelope, as for payment
   difference;
 - money recovered from a closed or terminated grant also goes back from the grant's commitment to its call's
   allocation (grants.ledger.commitment_release), as closing does with what was never paid;
-- every change is audited; the grantee's members are notified when an order is issued.
+- a refund recorded by mistake is reversed by finance with a reason (grants.ledger.recovery_reverse): it no longer
+  counts, the order claims it again and its status follows; an offset is reversed only with its payment
+  (disbursements.services.payment_reverse calls offsets_reverse_with_payment through disbursements.payment_hooks).
+  On a closed or terminated grant the money first goes back from the call to the grant's commitment
+  (grants.ledger.commitment_add), undoing what the settlement released; nothing is reversed on a cancelled order;
+- every change is audited; the grantee's members are notified when an order is issued, and of a payment net of an
+  offset with what was offset and what they received.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +33,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles as R
+from accounts.access import has_role
 from accounts.selectors import members_of
 from audit.services import audit_record
 from core.errors import DomainError
@@ -37,7 +45,7 @@ from grants.models import AgreementStatus, Grant
 from notifications.services import notify
 
 from ..models import ApprovedExpenditure, Tranche
-from ..services import payment_record
+from ..services import payment_notify, payment_record
 from .models import (
     OUTSTANDING_STATUSES, RECOVERY_TRANSITIONS, RecoveryOrder, RecoveryOrigin, RecoveryStatus, RecoverySettlement,
     SettlementKind,
@@ -64,9 +72,9 @@ def _amount(value, field="amount"):
 
 
 def _settled(order_ids) -> dict:
-    """{order id: amount settled}, one grouped query."""
+    """{order id: amount settled (reversed settlements left out)}, one grouped query."""
     rows = (
-        RecoverySettlement.objects.filter(order_id__in=order_ids).order_by().values("order_id")
+        RecoverySettlement.objects.filter(order_id__in=order_ids, reversal_entry__isnull=True).order_by().values("order_id")
         .annotate(total=Sum("amount")).values_list("order_id", "total")
     )
     return {pk: total for pk, total in rows}
@@ -265,7 +273,8 @@ def recovery_refund_record(*, actor, order: RecoveryOrder, amount, value_date: d
     with transaction.atomic():
         grant, order = _lock(order)
         outstanding = _check_settleable(order, amount, "amount")
-        if RecoverySettlement.objects.filter(kind=SettlementKind.REFUND, bank_reference__iexact=bank_reference).exists():
+        if RecoverySettlement.objects.filter(kind=SettlementKind.REFUND, bank_reference__iexact=bank_reference,
+                                             reversal_entry__isnull=True).exists():
             raise RecoveryError(duplicate % {"ref": bank_reference}, code="duplicate_reference", field="bank_reference")
         try:
             with transaction.atomic():
@@ -279,7 +288,7 @@ def recovery_offset_record(*, actor, order: RecoveryOrder, tranche: Tranche, amo
                            bank_reference: str, local_amount=None, local_currency="", local_rate=None) -> RecoverySettlement:
     """Pay `tranche` its `amount` net of `offset` recovered on `order`: the payment is recorded for the full
     amount (its own rules: what the tranche may pay, the bank reference, the value date), the offset is recovered
-    in the same transaction and the grantee receives `amount - offset`."""
+    in the same transaction and the grantee receives `amount - offset`, which its notification states."""
     offset = _amount(offset, "offset")
     gross = _amount(amount)
     if offset > gross:
@@ -291,11 +300,84 @@ def recovery_offset_record(*, actor, order: RecoveryOrder, tranche: Tranche, amo
         outstanding = _check_settleable(order, offset, "offset")
         payment = payment_record(actor=actor, tranche=tranche, amount=gross, value_date=value_date,
                                  bank_reference=bank_reference, local_amount=local_amount,
-                                 local_currency=local_currency, local_rate=local_rate)
+                                 local_currency=local_currency, local_rate=local_rate, notify_grantee=False)
         grant.refresh_from_db(fields=["status"])
-        return _settle(actor=actor, grant=grant, order=order, outstanding=outstanding, kind=SettlementKind.OFFSET,
-                       amount=offset, value_date=payment.value_date, bank_reference=payment.bank_reference,
-                       payment=payment)
+        settlement = _settle(actor=actor, grant=grant, order=order, outstanding=outstanding, kind=SettlementKind.OFFSET,
+                             amount=offset, value_date=payment.value_date, bank_reference=payment.bank_reference,
+                             payment=payment)
+        payment_notify(payment, offset=offset, order_reference=order.reference)
+    return settlement
+
+
+def _reverse(*, actor, grant, order, settlement, reason):
+    """Reverse `settlement` of the locked `order` on the locked `grant`: the money back through the ledger (and,
+    on an ended grant, first from the call back to the grant's commitment), the settlement marked, the order's
+    status recomputed; audited."""
+    if order.status == RecoveryStatus.CANCELLED:
+        raise RecoveryError(
+            _("Recovery order %(ref)s is cancelled: what was recovered on it can no longer be reversed.")
+            % {"ref": order.reference},
+            code="order_cancelled",
+        )
+    before = outstanding_of(order)
+    current = ledger.balances(grant=grant)
+    shortfall = current.disbursed + settlement.amount - current.committed
+    if shortfall > 0 and grant.status in ENDED_STATUSES:
+        ledger.commitment_add(actor=actor, grant=grant, amount=shortfall,
+                              memo=f"{order.reference}: recovery reversed on an ended agreement"[:255])
+    entry = ledger.recovery_reverse(
+        actor=actor, entry=settlement.ledger_entry,
+        memo=f"{order.reference} {SettlementKind(settlement.kind).label}: {reason}"[:255],
+    )
+    settlement.reversal_entry, settlement.reversal_reason = entry, reason
+    settlement.save(update_fields=["reversal_entry", "reversal_reason"])
+    standing = _settled([order.pk]).get(order.pk) or ZERO
+    status = RecoveryStatus.PARTLY_SETTLED if standing else RecoveryStatus.OPEN
+    if status not in RECOVERY_TRANSITIONS[RecoveryStatus(order.status)]:
+        raise RecoveryError(_("This recovery order cannot change status now."), code="invalid_transition")
+    order.status = status
+    order.status_changed_at = timezone.now()
+    order.save(update_fields=["status", "status_changed_at"])
+    audit_record(
+        actor=actor, verb=f"recovery.reverse_{settlement.kind}", target=grant, amount=settlement.amount,
+        amount_before=before, amount_after=order.amount - standing, currency=EUR,
+        data={"order": order.pk, "reference": order.reference, "settlement": settlement.pk, "status": status,
+              "reason": reason, "bank_reference": settlement.bank_reference, "payment": settlement.payment_id,
+              "ledger_entry": entry.pk, "recommitted": str(shortfall) if shortfall > 0 else None},
+    )
+    return settlement
+
+
+def recovery_refund_reverse(*, actor, settlement: RecoverySettlement, reason: str) -> RecoverySettlement:
+    """Reverse a refund recorded by mistake (finance, with a reason): it no longer counts as recovered and its
+    order claims the amount again. An offset is reversed by reversing its payment."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecoveryError(_("Give the reason for the reversal."), code="reason_required", field="reason")
+    if not has_role(actor, R.FINANCE_OFFICER):
+        raise RecoveryError(_("Only finance officers reverse refunds."), code="forbidden")
+    with transaction.atomic():
+        grant, order = _lock(settlement.order)
+        settlement = RecoverySettlement.objects.select_for_update().select_related("ledger_entry__envelope").get(pk=settlement.pk)
+        if settlement.kind != SettlementKind.REFUND:
+            raise RecoveryError(
+                _("An amount offset against a payment is reversed by reversing that payment (%(ref)s).")
+                % {"ref": settlement.bank_reference},
+                code="offset_with_payment",
+            )
+        if settlement.is_reversed:
+            raise RecoveryError(_("This refund has already been reversed."), code="already_reversed")
+        return _reverse(actor=actor, grant=grant, order=order, settlement=settlement, reason=reason)
+
+
+def offsets_reverse_with_payment(*, actor, payment, reason):
+    """Reverse what was offset against `payment`, which is being reversed (disbursements.services.payment_reverse,
+    through disbursements.payment_hooks, with the payment's grant locked)."""
+    for settlement in RecoverySettlement.objects.filter(payment=payment, reversal_entry__isnull=True).order_by("pk"):
+        grant, order = _lock(settlement.order)
+        settlement = RecoverySettlement.objects.select_for_update().select_related("ledger_entry__envelope").get(pk=settlement.pk)
+        _reverse(actor=actor, grant=grant, order=order, settlement=settlement,
+                 reason=_("Payment %(ref)s reversed: %(reason)s") % {"ref": payment.bank_reference, "reason": reason})
 
 
 def recovery_order_cancel(*, actor, order: RecoveryOrder, reason: str) -> RecoveryOrder:

@@ -9,8 +9,9 @@ Rules (each service runs in one transaction, locks the grant row and then the re
   (submitted or approved) request per tranche;
 - an amendment request needs a justification and what it changes (the new end date, the budget lines and their
   new amounts, or the description of the changed activities);
-- finance officers decide payment requests and pay them through disbursements.services.payment_record (the
-  payment is linked and the request is paid); programme officers and administrators decide amendment requests:
+- finance officers decide payment requests and pay them through disbursements.services.payment_record: however
+  the payment of a tranche is recorded (from the request, the payment page or with an offset), the tranche's
+  approved request becomes paid and is linked to it (payment_request_settle, a disbursements.payment_hooks hook); programme officers and administrators decide amendment requests:
   approving a no-cost extension enacts it through disbursements.agreements.agreement_amend_extension, the other
   kinds are recorded as approved for the officer to enact on the agreement page;
 - a rejection needs its reason; every change notifies the other side.
@@ -302,21 +303,36 @@ def request_reject(*, actor, request, reason) -> GrantRequest:
 
 def payment_request_pay(*, actor, request, value_date, bank_reference, local_amount=None, local_currency="",
                         local_rate=None) -> GrantRequest:
-    """Pay an approved payment request: the payment of its tranche is recorded by payment_record (which checks the
-    schedule and the ledger) in the same transaction, and linked."""
+    """Pay an approved payment request: the payment of its tranche, for the amount requested, is recorded by
+    payment_record (which checks the schedule and the ledger) in the same transaction; recording it marks the
+    request paid (payment_request_settle)."""
     with transaction.atomic():
         request = _lock_request(request)
         if not has_role(actor, R.FINANCE_OFFICER):
             raise RequestError(_("Only finance officers record payments."), code="forbidden")
-        _move(request, RequestStatus.PAID)
-        payment = payment_record(actor=actor, tranche=request.tranche, amount=request.amount, value_date=value_date,
-                                 bank_reference=bank_reference, local_amount=local_amount,
-                                 local_currency=local_currency, local_rate=local_rate)
-        request.payment = payment
-        request.save(update_fields=["status", "payment"])
-        audit_record(actor=actor, verb="grant_request.paid", target=request.grant, amount=payment.amount, currency="EUR",
-                     data={"request": request.pk, "number": request.number, "payment": payment.pk})
-        _notify_grantee(request, "paid")
+        _move(request, RequestStatus.PAID)  # checks that the request is approved
+        payment_record(actor=actor, tranche=request.tranche, amount=request.amount, value_date=value_date,
+                       bank_reference=bank_reference, local_amount=local_amount,
+                       local_currency=local_currency, local_rate=local_rate)
+        request.refresh_from_db(fields=["status", "payment"])
+    return request
+
+
+def payment_request_settle(*, actor, payment):
+    """The payment of a tranche was recorded (disbursements.services.payment_record, with the grant locked): the
+    tranche's approved payment request, if any, becomes paid and linked to it; audited, and the grantee is told.
+    Returns the request or None."""
+    request = (GrantRequest.objects.select_for_update(of=("self",)).select_related("grant__organisation", "tranche")
+               .filter(kind=RequestKind.PAYMENT, tranche_id=payment.tranche_id, status=RequestStatus.APPROVED).first())
+    if request is None:
+        return None
+    _move(request, RequestStatus.PAID)
+    request.payment = payment
+    request.save(update_fields=["status", "payment"])
+    audit_record(actor=actor, verb="grant_request.paid", target=request.grant, amount=payment.amount, currency="EUR",
+                 data={"request": request.pk, "number": request.number, "payment": payment.pk,
+                       "requested": str(request.amount)})
+    _notify_grantee(request, "paid")
     return request
 
 
@@ -349,5 +365,5 @@ def tranche_of(grant, pk):
 
 __all__ = [
     "PENDING_STATUSES", "RequestError", "payment_request_submit", "amendment_request_submit", "request_approve",
-    "request_reject", "payment_request_pay", "request_comment",
+    "request_reject", "payment_request_pay", "payment_request_settle", "request_comment",
 ]
