@@ -8,7 +8,8 @@ from core.errors import DomainError
 
 
 def race_results(jobs, refused=DomainError):
-    """Run the jobs together; return per job ("ok", value) or ("refused", error). Any other exception fails the test."""
+    """Run the jobs together; return per job ("ok", value) or ("refused", error). Any other exception fails the test
+    (with refused=(), any exception at all)."""
     barrier = threading.Barrier(len(jobs))
     results = [None] * len(jobs)
 
@@ -32,3 +33,10 @@ def race_results(jobs, refused=DomainError):
     crashed = [r[1] for r in results if r[0] == "crashed"]
     assert not crashed, crashed
     return results
+
+
+def race_split(jobs, refused=DomainError):
+    """Run the jobs together; return (values, refusals): what the jobs that ran returned and the errors of those
+    refused, each in the jobs' order."""
+    results = race_results(jobs, refused)
+    return [r[1] for r in results if r[0] == "ok"], [r[1] for r in results if r[0] == "refused"]

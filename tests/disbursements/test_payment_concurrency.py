@@ -3,19 +3,18 @@
 Each thread has its own connection, as concurrent requests do; a barrier releases them together. After every
 race the ledger agrees with the payments that stand and no grant is paid beyond its commitment.
 """
-import threading
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
-from core.errors import DomainError
 from disbursements.models import Payment
 from disbursements.services import payment_record, payment_reverse
 from grants import ledger
 from grants.models import LedgerEntry, LedgerKind
+from tests.concurrency import race_split
 from tests.factories import CallFactory, EnvelopeFactory
 from tests.grant_helpers import signed_grant
 
@@ -26,33 +25,6 @@ pytestmark = [
 ]
 
 PAID_ON = date(2026, 2, 2)
-
-
-def race(jobs):
-    """Run each job in its own thread, all released together; return (winners, refusals)."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", job())
-        except DomainError as exc:
-            results[i] = ("refused", exc)
-        except Exception as exc:  # anything else is a bug the test must show
-            results[i] = ("crashed", exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert all(r is not None for r in results), "a thread did not finish"
-    crashed = [r[1] for r in results if r[0] == "crashed"]
-    assert not crashed, crashed
-    return [r[1] for r in results if r[0] == "ok"], [r[1] for r in results if r[0] == "refused"]
 
 
 def pay(actor, tranche, amount, reference):
@@ -72,7 +44,7 @@ def test_sixteen_payments_on_one_tranche_never_exceed_it(finance):
     grant = signed_grant()  # 120,000 pre-financing
     tranche = grant.tranches.get(number=1)
 
-    winners, refusals = race([pay(finance, tranche, "10000.00", f"TRF-{i}") for i in range(16)])
+    winners, refusals = race_split([pay(finance, tranche, "10000.00", f"TRF-{i}") for i in range(16)])
 
     assert len(winners) == 12 and len(refusals) == 4
     assert all(e.code == "exceeds_tranche" for e in refusals)
@@ -90,7 +62,7 @@ def test_payments_to_grants_of_one_call_near_the_envelope(finance):
         tranche = grant.tranches.get(number=1)
         jobs += [pay(finance, tranche, "60000.00", f"G{g}-{i}") for i in range(2)]  # only one of each pair fits
 
-    winners, refusals = race(jobs)
+    winners, refusals = race_split(jobs)
 
     assert len(winners) == 8 and len(refusals) == 8
     assert ledger.balances(envelope=envelope).disbursed == D("480000.00")
@@ -107,7 +79,7 @@ def test_reversal_racing_a_new_payment(finance):
         jobs.append(lambda p=paid: payment_reverse(actor=finance, payment=p, reason="Returned by the bank"))
         jobs.append(pay(finance, tranche, "120000.00", f"SECOND-{g}"))
 
-    winners, refusals = race(jobs)
+    winners, refusals = race_split(jobs)
 
     # Every reversal wins; a new payment wins only where the reversal came first.
     assert Payment.objects.filter(reversal_entry__isnull=False).count() == 6
