@@ -23,7 +23,7 @@ from grants.models import BudgetHeading, Grant
 from lists.export import list_export
 from lists.listing import list_page
 
-from . import selectors, services
+from . import budget_csv, selectors, services
 from .forms import AttachmentForm, ExpenditureForm, IndicatorFormSet, ReportForm, ReviewForm
 from .models import ReportAttachment, ReportStatus
 from .report_list import REPORT_LIST, submitted_reports
@@ -211,9 +211,8 @@ def report_edit(request, pk):
     )
 
 
-@login_required
-def report_version(request, pk, number):
-    """One version, read-only: for the grantee's members, and for staff and donors once submitted."""
+def _readable_version(request, pk, number):
+    """(report, version) for the grantee's members (any version), and for staff and donors once submitted."""
     if has_role(request.user, *R.ENVELOPE_READERS):
         report = selectors.report_for(request.user, pk)
     else:
@@ -222,10 +221,26 @@ def report_version(request, pk, number):
     version = next((v for v in readable if v.number == number), None)
     if version is None:
         raise Http404
+    return report, version
+
+
+@login_required
+def report_version(request, pk, number):
+    """One version, read-only: for the grantee's members, and for staff and donors once submitted."""
+    report, version = _readable_version(request, pk, number)
     return render(request, "reports/version.html", {
         "report": report, "grant": report.grant, "version": version, "budget": _budget(report.grant),
         "table": (table := selectors.budget_table(report, version)), "table_fields": _table_fields(table, None),
     })
+
+
+@require_GET
+@login_required
+def report_budget_csv(request, pk, number):
+    """The version's expenditure against the budget lines as CSV, for whoever may read the version."""
+    report, version = _readable_version(request, pk, number)
+    filename = f"{report.grant.reference}-report-{report.period_number}-v{version.number}-budget-lines"
+    return budget_csv.csv_response(selectors.budget_table(report, version), version, filename)
 
 
 @login_required

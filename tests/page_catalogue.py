@@ -211,6 +211,7 @@ DOWNLOADS = (
     Page("audit_log_export", OFFICER, query="format=csv&period=week"),
     Page("outbox_export", ADMIN, query="format=csv"),
     Page("report_queue_export", OFFICER, query="format=xlsx"),
+    Page("report_budget_csv", OFFICER, {"pk": Ref("final_report.pk"), "number": 1}),
     Page("grant_list_export", FINANCE, query="format=xlsx&sort=-paid"),
     Page("payment_queue_export", FINANCE, query="format=csv&payability=payable"),
     Page("recovery_list_export", FINANCE, query="format=xlsx&sort=-outstanding"),
