@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("disbursements.recovery.urls")),
     path("", include("disbursements.verification.urls")),
     path("", include("disbursements.requests.urls")),
+    path("", include("disbursements.programme_rules.urls")),
     path("", include("disbursements.dashboard_urls")),
     path("", include("reports.urls")),
     path("", include("reports.portal_urls")),

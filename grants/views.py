@@ -15,6 +15,7 @@ from core.uploads import serve_upload
 from . import ledger
 from .evaluation import grid_for
 from .forms import AllocationForm, CallFilterForm
+from .programme_rules import RULE_READERS
 from .selectors import (
     CallState,
     call_document_for,
@@ -45,6 +46,7 @@ def _render_envelope(request, programme, programmes, form=None, status=200):
             "programmes": programmes,
             "programme": programme,
             "allocation_form": form if can_allocate else None,
+            "rules_readable": has_role(request.user, *RULE_READERS),
         },
         status=status,
     )

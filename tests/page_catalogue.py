@@ -154,7 +154,9 @@ PAGES = (
     Page("risk_rules", OFFICER, {"code": "GLOACT"}),
     Page("report_review", OFFICER, {"pk": Ref("final_report.pk")}),
     Page("report_version", OFFICER, {"pk": Ref("final_report.pk"), "number": 1}),
+    Page("programme_rules", OFFICER, {"code": "GLOACT"}),
     # Finance officers
+    Page("programme_rules", FINANCE, {"code": "GLOACT"}),
     Page("two_factor", FINANCE),
     Page("payment_queue", FINANCE),
     Page("payment_new", FINANCE, {"tranche_id": Ref("payable.pk")}),
