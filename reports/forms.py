@@ -1,15 +1,13 @@
 """Report forms. Every field may be blank in a draft; what submission needs is checked by reports.services."""
-import hashlib
-import hmac
 from decimal import Decimal
 
 from django import forms
-from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from applications.forms import AMOUNT_ERRORS
-from core.uploads import ALLOWED_HELP, DEFAULT_MAX_BYTES
 from core.forms import AmountField, CurrencyField, IdField, LocalDecimalField
+from core.personal_data_forms import PersonalDataConfirmation
+from core.uploads import ALLOWED_HELP
 from grants.models import BudgetHeading
 
 from .models import ReportVersion
@@ -109,57 +107,17 @@ class ExpenditureForm(forms.Form):
         return [(self[f"expenditure_{value}"], planned.get(label)) for value, label in BudgetHeading.choices]
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(PersonalDataConfirmation):
     """A document for the report. When the file seems to hold personal data (core.personal_data.PersonalDataFound)
-    the form comes back with what was found on the file field and a box to confirm; the confirmation holds only for
-    the same file (its SHA-256, signed in `checked`), chosen again."""
+    the form comes back with what was found on the file field and a box to confirm, for the same file only
+    (core.personal_data_forms)."""
 
     title = forms.CharField(label=_("Description"), max_length=255, required=False)
     file = forms.FileField(label=_("File"), required=False, help_text=ALLOWED_HELP)
-    checked = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
-    confirm_personal_data = forms.BooleanField(
-        label=_("I have checked this file: what was found is not personal data, or the programme needs this document "
-                "as it is."),
-        required=False,
-        help_text=_("Choose the same file again, tick this box and attach it. Your confirmation is recorded."),
-        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_att-confirm_personal_data_helptext"}),
-    )
 
     def __init__(self, *args, version=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, personal_data_scope=f"report-version.{version.pk if version else 0}", **kwargs)
         self.version = version
-        self.personal_data_token = ""
-
-    def _token_salt(self):
-        return f"reports.personal-data.{self.version.pk if self.version else 0}"
-
-    def warn(self, upload, exc):
-        """Show what was found on the file field and offer the confirmation for this very file."""
-        self.personal_data_token = signing.dumps(_sha256(upload), salt=self._token_salt())
-        self.add_error("file", [exc.message, *exc.lines()])
-
-    def confirms(self, upload) -> bool:
-        """Whether the box is ticked for the file the warning was about (the same content, within a day)."""
-        if not self.cleaned_data.get("confirm_personal_data") or upload is None or upload.size > DEFAULT_MAX_BYTES:
-            return False
-        try:
-            digest = signing.loads(self.cleaned_data.get("checked") or "", salt=self._token_salt(), max_age=CONFIRM_MAX_AGE)
-        except signing.BadSignature:
-            return False
-        return hmac.compare_digest(str(digest), _sha256(upload))
-
-
-CONFIRM_MAX_AGE = 24 * 3600
-
-
-def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    position = upload.tell()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(position)
-    return digest.hexdigest()
 
 
 class ReviewForm(forms.Form):

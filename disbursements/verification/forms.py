@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.personal_data_forms import PersonalDataConfirmation
 from core.uploads import ALLOWED_HELP
 
 from .models import CheckKind, FindingCategory, FindingOutcome, FindingPriority
@@ -35,9 +36,16 @@ class CloseForm(forms.Form):
     conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class RespondForm(forms.Form):
+class RespondForm(PersonalDataConfirmation):
+    """The grantee's answer; a document that seems to hold personal data is sent only once confirmed."""
+
+    personal_data_field = "document"
+
     text = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}))
     document = forms.FileField(label=_("Document"), required=False, help_text=ALLOWED_HELP)
+
+    def __init__(self, *args, finding, **kwargs):
+        super().__init__(*args, personal_data_scope=f"finding.{finding.pk}", **kwargs)
 
 
 class DecideForm(forms.Form):

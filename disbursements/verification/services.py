@@ -26,11 +26,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import require_verified_email_to_upload
 from accounts.selectors import members_of
 from audit.services import audit_record
 from core.errors import DomainError
 from core.formats import money_text
 from core.money import EUR, ZERO, MoneyValueError, exact_cents
+from core.personal_data import check_upload
 from core.uploads import validate_upload
 from grants import ledger
 from grants.access import can_report_for
@@ -254,14 +256,19 @@ def _require_open(finding):
                                 % {"outcome": finding.get_outcome_display().lower()}, code="closed_finding")
 
 
-def finding_respond(*, actor, finding: Finding, text: str, document=None) -> FindingResponse:
-    """The grantee answers a finding, optionally with a document (size, content and type checked)."""
+def finding_respond(*, actor, finding: Finding, text: str, document=None, personal_data_confirmed=False) -> FindingResponse:
+    """The grantee answers a finding, optionally with a document: checked like every upload (verified address,
+    size, content and type, core.uploads), and refused with PersonalDataFound while it seems to hold personal data
+    that the sender has not confirmed (core.personal_data); the confirmation is audited with what was found, masked."""
     text = _text(text, "text")
+    scan = None
     if document is not None:
+        require_verified_email_to_upload(actor)
         try:
-            validate_upload(document)
+            kind = validate_upload(document)
         except ValidationError as exc:
             raise VerificationError(" ".join(exc.messages), code="bad_document", field="document") from exc
+        scan = check_upload(document, kind, confirmed=personal_data_confirmed)
     with transaction.atomic():
         grant, finding = _lock_finding(finding)
         if not can_report_for(actor, grant):
@@ -275,6 +282,10 @@ def finding_respond(*, actor, finding: Finding, text: str, document=None) -> Fin
         response.save()
         audit_record(actor=actor, verb="verification.answer", target=grant,
                      data={"finding": finding.pk, "response": response.pk, "document": response.document_name})
+        if scan is not None and scan.findings:
+            audit_record(actor=actor, verb="verification.personal_data_confirmed", target=grant,
+                         data={"finding": finding.pk, "response": response.pk, "name": response.document_name,
+                               "findings": [f.as_data() for f in scan.findings]})
     return response
 
 

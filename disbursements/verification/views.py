@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from accounts import roles as R
 from accounts.access import has_role, require_role
 from core.errors import DomainError
+from core.personal_data import PersonalDataFound
+from core.uploads import serve_upload
 from grants.access import can_report_for, grant_for, grants_for, may_read_grants
 from grants.models import Grant
 from grants.risk.services import is_risk_officer
 
 from .forms import CloseForm, DecideForm, FindingForm, FollowUpForm, PlanForm, RespondForm, StartForm
-from .models import CheckStatus, ExpenditureCheck, Finding, FindingOutcome
+from .models import CheckStatus, ExpenditureCheck, Finding, FindingOutcome, FindingResponse
 from .services import (
     balance_blocked_reason, check_close, check_plan, check_start, finding_follow_up, finding_record, finding_respond,
     response_decide, write_off_approve,
@@ -51,6 +53,8 @@ def grant_checks(request, reference):
                 messages.success(request, _("Check %(ref)s planned.") % {"ref": check.reference})
                 return redirect("check_detail", pk=check.pk)
     checks = list(ExpenditureCheck.objects.filter(grant=grant).select_related("staff").order_by("number"))
+    for check in checks:
+        check.grant = grant  # its reference reads the grant's
     return render(request, "verification/grant_checks.html", {
         "grant": grant, "checks": checks, "form": form if officer else None,
         "balance_reason": balance_blocked_reason(grant),
@@ -126,7 +130,7 @@ def finding_detail(request, pk):
     responses = list(finding.responses.all())
     forms = {}
     if is_open and not staff and can_report_for(request.user, grant):
-        forms["respond"] = RespondForm()
+        forms["respond"] = RespondForm(finding=finding)
     if officer and is_open:
         forms["follow_up"] = FollowUpForm()
     status = 200
@@ -159,19 +163,25 @@ def finding_detail(request, pk):
         if action not in forms:
             raise PermissionDenied
         if action == "respond":
-            form = RespondForm(request.POST, request.FILES)
+            form = RespondForm(request.POST, request.FILES, finding=finding)
         else:
             form = FollowUpForm(request.POST)
         forms[action], status = form, 400
         if form.is_valid():
             try:
                 if action == "respond":
-                    finding_respond(actor=request.user, finding=finding, **form.cleaned_data)
+                    document = form.cleaned_data["document"]
+                    finding_respond(actor=request.user, finding=finding, text=form.cleaned_data["text"],
+                                    document=document, personal_data_confirmed=form.confirms(document))
                     done = _("Your answer was sent.")
                 else:
                     finding_follow_up(actor=request.user, finding=finding, **form.cleaned_data)
                     done = _("Follow-up recorded.")
+            except PersonalDataFound as exc:
+                form.warn(document, exc)  # the answer typed comes back; the file waits for the confirmation
             except DomainError as exc:
+                if exc.field == "file":  # the upload checks name the file field "file"
+                    exc.field = "document"
                 _refused(form, exc)
             else:
                 messages.success(request, done)
@@ -181,3 +191,17 @@ def finding_detail(request, pk):
         "staff": staff, "officer": officer,
         "can_approve": officer and finding.outcome == FindingOutcome.WRITE_OFF_PROPOSED and finding.outcome_by_id != request.user.pk,
     }, status=status)
+
+
+@login_required
+def finding_document(request, pk, response_pk):
+    """The document of an answer to a finding, for whoever may read the finding (staff, the grantee's members)."""
+    if not may_read_grants(request.user):
+        raise PermissionDenied
+    try:
+        response = FindingResponse.objects.get(pk=response_pk, finding_id=pk, finding__grant__in=grants_for(request.user))
+    except FindingResponse.DoesNotExist:
+        raise Http404 from None
+    if not response.document:
+        raise Http404
+    return serve_upload(response.document, filename=response.document_name)

@@ -1,6 +1,10 @@
-"""A payment request in a real browser, on the demo: the Bishkek Safe Migration Centre (cso8) requests the payment
-of its payable tranche with a statement of expenditure; finance finds it from the work inbox, approves it and
-records the payment; cso8 sees the request paid and the payment received. Pages are checked at 360 px.
+"""A payment request and a spot check in a real browser, on the demo: the Bishkek Safe Migration Centre (cso8)
+requests the payment of its payable tranche with a statement of expenditure; finance finds it from the work inbox,
+approves it and records the payment; cso8 sees the request paid and the payment received. The officer then plans
+and starts a spot check of the first period's expenditure and records a finding with an ineligible amount; cso8
+finds it on its grant page and answers with a document (which first holds a passport number: the page warns, keeps
+the answer and sends it once the same file is confirmed); the officer opens the document, accepts the answer and
+follows the finding up; both see it resolved. Pages are checked at 360 px.
 
 The demo leaves cso8's second tranche waiting for the interim report of year 1; the test accepts that period's
 expenditure first (what approving the report does), so the tranche is payable."""
@@ -8,12 +12,15 @@ expenditure first (what approving the report does), so the tranche is payable.""
 from django.db.models import Sum
 
 from accounts.models import User
+from audit.models import AuditEvent
 from disbursements.models import GrantRequest, Payment, RequestStatus
 from disbursements.schedule import schedule_status
 from disbursements.services import expenditure_accept
+from disbursements.verification.models import ExpenditureCheck, FindingOutcome
 from grants.models import Grant
 from grants.periods import grant_periods
 from tests.applications.helpers import PDF_BYTES
+from tests.reports.test_personal_data_upload import pdf
 
 from .conftest import DESKTOP
 from .test_application_journey import both_widths
@@ -29,7 +36,7 @@ def _make_tranche_payable(grant):
     return next(s for s in schedule_status(grant) if s.payable > 0)
 
 
-def test_cso8_requests_a_payment_finance_approves_and_pays(demo_live, new_page, screenshot):
+def test_cso8_is_paid_then_answers_a_spot_check_finding_the_officer_accepts(demo_live, new_page, screenshot):
     live = demo_live.url
     grant = Grant.objects.get(organisation__acronym="BSMC")
     state = _make_tranche_payable(grant)
@@ -73,3 +80,82 @@ def test_cso8_requests_a_payment_finance_approves_and_pays(demo_live, new_page, 
     both_widths(cso, screenshot, "payment-request-paid")
     cso.goto(f"{live}/my/grants/{grant.reference}/requests/")
     assert cso.get_by_role("row", name=request.reference).get_by_text("Paid").is_visible()
+
+    _spot_check_and_finding(live, grant, cso, screenshot, new_page)
+
+
+RECEIPTS = pdf(["Hotel Ala-Too, Bishkek: invoice 2025-311", "Guest: A. Usenova, passport no. AC1234567"])
+RECEIPTS_CLEAN = pdf(["Hotel Ala-Too, Bishkek: invoice 2025-311", "Daily rate waiver signed by the delegation"])
+
+
+def _spot_check_and_finding(live, grant, cso, screenshot, new_page):
+    period = grant_periods(grant)[0]
+    officer = new_page(DESKTOP)
+    sign_in(officer, live, "officer@demo.test")
+    officer.goto(f"{live}/grants/{grant.reference}/")
+    officer.get_by_role("link", name="Spot checks and expenditure verification").click()
+    officer.get_by_label("Kind").select_option(label="Spot check")
+    officer.get_by_label("Period from").fill(period.start.isoformat())
+    officer.get_by_label("Period to").fill(period.end.isoformat())
+    officer.get_by_label("Reporting period").fill(str(period.number))
+    officer.get_by_label("Sample tested").fill("15 vouchers of 120: travel and accommodation")
+    officer.get_by_label("Expenditure covered (EUR)").fill("18000.00")
+    officer.get_by_role("button", name="Plan the check").click()
+    check = ExpenditureCheck.objects.filter(grant=grant).latest("pk")
+    assert officer.get_by_role("heading", name=f"Spot check: {check.reference}").is_visible()
+    officer.get_by_role("button", name="Start", exact=True).click()
+    assert officer.get_by_text(f"Check {check.reference} started.").is_visible()
+    officer.get_by_label("Category").select_option(label="Ineligible cost")
+    officer.get_by_label("Priority").select_option(label="High")
+    officer.get_by_label("Description").fill("A hotel night above the daily rate without the delegation's waiver.")
+    officer.get_by_label("Ineligible amount (EUR)").fill("450.00")
+    officer.get_by_role("button", name="Record the finding").click()
+    assert officer.get_by_text("the organisation was notified").is_visible()
+    assert officer.locator("#findings").get_by_text("€450.00").is_visible()
+    finding = check.findings.get()
+
+    # cso8 finds it on its grant page and answers; the file first holds a passport number.
+    cso.goto(f"{live}/my/grants/{grant.reference}/")
+    cso.locator("#findings").get_by_role("link", name=f"{check.reference}: Ineligible cost").click()
+    assert cso.get_by_role("heading", name=f"Finding of check {check.reference}").is_visible()
+    assert cso.locator("#finding-outcome").inner_text().startswith("Open")
+    both_widths(cso, screenshot, "finding-open")
+    cso.get_by_label("Your answer").fill("The delegation's waiver for the hotel rate, and the invoice.")
+    upload = {"name": "waiver-and-invoice.pdf", "mimeType": "application/pdf", "buffer": RECEIPTS}
+    cso.get_by_label("Document", exact=True).set_input_files(upload)
+    cso.get_by_role("button", name="Send the answer").click()
+    assert cso.get_by_text("seems to hold personal data (1 finding)").is_visible()
+    assert cso.get_by_text("Passport number •••••••67 (page 1, line 2)").is_visible()
+    assert "AC1234567" not in cso.content()
+    assert cso.get_by_label("Your answer").input_value().startswith("The delegation's waiver")
+    assert not finding.responses.exists()
+    both_widths(cso, screenshot, "finding-personal-data")
+    cso.get_by_label("Document", exact=True).set_input_files(upload)
+    cso.get_by_label("I have checked this file").check()
+    cso.get_by_role("button", name="Send the answer").click()
+    assert cso.get_by_text("Your answer was sent.").is_visible()
+    assert cso.locator("#answers").get_by_text("Not decided yet").is_visible()
+    assert AuditEvent.objects.filter(verb="verification.personal_data_confirmed").count() == 1
+
+    # The officer opens the document, accepts the answer and follows the finding up.
+    officer.locator("#findings").get_by_role("link", name="Ineligible cost (High)").click()
+    with officer.expect_download() as download:
+        officer.locator("#answers").get_by_role("link", name="waiver-and-invoice.pdf").click()
+    assert download.value.suggested_filename == "waiver-and-invoice.pdf"
+    officer.get_by_label("Accept", exact=True).check()
+    officer.get_by_role("button", name="Record the decision").click()
+    assert officer.get_by_text("Decision recorded.").is_visible()
+    assert officer.locator("#answers").get_by_text("Accepted", exact=True).is_visible()
+    officer.get_by_label("Follow-up").select_option(label="Additional documents accepted")
+    officer.get_by_role("button", name="Record the follow-up").click()
+    assert officer.locator("#finding-outcome").inner_text() == "Additional documents accepted"
+    finding.refresh_from_db()
+    assert finding.outcome == FindingOutcome.DOCUMENTS_ACCEPTED and finding.responses.get().accepted is True
+
+    cso.reload()
+    assert cso.locator("#finding-outcome").inner_text() == "Additional documents accepted"
+    assert cso.locator("#answers").get_by_text("Accepted", exact=True).is_visible()
+    assert not cso.get_by_role("button", name="Send the answer").count()
+    both_widths(cso, screenshot, "finding-resolved")
+    cso.goto(f"{live}/my/grants/{grant.reference}/")
+    assert cso.locator("#findings").get_by_text("Additional documents accepted").is_visible()
