@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.formats import date_text, money_text
+
 from ..payment.forms import _amount_field
 from .models import RecoveryOrigin
 
@@ -81,3 +83,22 @@ class OffsetForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the cancellation"), widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=2000)
+
+
+class RefundReverseForm(forms.Form):
+    """Reverse a refund recorded by mistake: which one, why, and a confirmation."""
+
+    settlement = forms.TypedChoiceField(label=_("Refund"), coerce=int)
+    reason = forms.CharField(label=_("Reason for the reversal"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=2000)
+    confirm = forms.BooleanField(label=_("I confirm that this refund was not received: the order claims its amount again."))
+
+    def __init__(self, *args, refunds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refunds = {s.pk: s for s in refunds}
+        self.fields["settlement"].choices = [(s.pk, _("%(date)s – %(ref)s – %(amount)s") % {
+            "date": date_text(s.value_date), "ref": s.bank_reference, "amount": money_text(s.amount)}) for s in refunds]
+
+    def clean_settlement(self):
+        return self.refunds[self.cleaned_data["settlement"]]
+

@@ -2,7 +2,7 @@
 order with its settlements, a grant's orders (the grant pages' section), the tranches an offset may be paid on."""
 from dataclasses import dataclass
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -16,8 +16,9 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def with_outstanding(queryset):
-    """Orders annotated with `settled` and `outstanding_amount` (nothing outstanding once settled or cancelled)."""
-    settled = Coalesce(Sum("settlements__amount"), Value(ZERO), output_field=MONEY)
+    """Orders annotated with `settled` (reversed settlements left out) and `outstanding_amount`."""
+    settled = Coalesce(Sum("settlements__amount", filter=Q(settlements__reversal_entry__isnull=True)), Value(ZERO),
+                       output_field=MONEY)
     return queryset.annotate(
         settled=settled,
         outstanding_amount=ExpressionWrapper(F("amount") - settled, output_field=MONEY),
@@ -61,7 +62,8 @@ def grant_orders(grant) -> GrantOrders:
     rows = (
         RecoveryOrder.objects.filter(grant=grant)
         .annotate(s_kind=F("settlements__kind"), s_amount=F("settlements__amount"),
-                  s_value_date=F("settlements__value_date"))
+                  s_value_date=F("settlements__value_date"), s_reversal=F("settlements__reversal_entry"),
+                  s_reversal_reason=F("settlements__reversal_reason"))
         .order_by("number", "settlements__value_date", "settlements__pk")
     )
     orders = {}
@@ -71,8 +73,11 @@ def grant_orders(grant) -> GrantOrders:
             order.grant = grant
             order.settlement_rows, order.settled = [], ZERO
         if row.s_kind:
-            order.settlement_rows.append(SettlementRow(SettlementKind(row.s_kind).label, row.s_amount, row.s_value_date))
-            order.settled += row.s_amount
+            reversed_ = row.s_reversal is not None
+            order.settlement_rows.append(SettlementRow(SettlementKind(row.s_kind).label, row.s_amount, row.s_value_date,
+                                                       reversed_, row.s_reversal_reason))
+            if not reversed_:
+                order.settled += row.s_amount
     for order in orders.values():
         order.outstanding_amount = order.amount - order.settled if order.status in OUTSTANDING_STATUSES else ZERO
     orders = list(orders.values())
@@ -84,6 +89,25 @@ class SettlementRow:
     kind_label: str
     amount: object
     value_date: object
+    is_reversed: bool = False
+    reversal_reason: str = ""
+
+
+def with_offsets(payments) -> list:
+    """`payments` (Payment objects) each given `offset_total`, `offset_orders` (the recovery orders' references)
+    and `received` (the payment less what was offset against it), from one query."""
+    payments = list(payments)
+    offsets = {}
+    settlements = (RecoverySettlement.objects.filter(payment__in=[p.pk for p in payments], reversal_entry__isnull=True)
+                   .select_related("order__grant").order_by("pk"))
+    for settlement in settlements:
+        offsets.setdefault(settlement.payment_id, []).append(settlement)
+    for payment in payments:
+        rows = offsets.get(payment.pk, [])
+        payment.offset_total = sum((s.amount for s in rows), ZERO)
+        payment.offset_orders = ", ".join(s.order.reference for s in rows)
+        payment.received = payment.amount - payment.offset_total
+    return payments
 
 
 def offset_tranches(grant) -> list:

@@ -23,12 +23,12 @@ from lists.export import list_export
 from lists.listing import list_page
 
 from . import selectors as sel
-from .forms import CancelForm, OffsetForm, OrderForm, RefundForm, UnspentAdvanceForm
-from .models import OUTSTANDING_STATUSES
+from .forms import CancelForm, OffsetForm, OrderForm, RefundForm, RefundReverseForm, UnspentAdvanceForm
+from .models import OUTSTANDING_STATUSES, RecoveryStatus, SettlementKind
 from .order_list import RECOVERY_ORDERS
 from .services import (
     ENDING_STATUSES, recovery_offset_record, recovery_order_cancel, recovery_order_for_unspent_advance,
-    recovery_order_issue, recovery_refund_record, unspent_advance,
+    recovery_order_issue, recovery_refund_record, recovery_refund_reverse, unspent_advance,
 )
 
 
@@ -91,29 +91,42 @@ def _issued(request, order):
     return redirect("recovery_detail", pk=order.pk)
 
 
-FORMS = {"refund": RefundForm, "offset": OffsetForm, "cancel": CancelForm}
+FORMS = {"refund": RefundForm, "offset": OffsetForm, "cancel": CancelForm, "reverse": RefundReverseForm}
 
 
 @login_required
 def recovery_detail(request, pk):
-    """One order: its facts and settlements; finance records a refund, pays a tranche net of an offset, or cancels."""
+    """One order: its facts and settlements; finance records a refund, pays a tranche net of an offset, cancels, or
+    reverses a refund recorded by mistake (an offset is reversed with its payment)."""
     require_role(request.user, *R.ENVELOPE_READERS)
     order = sel.order_for(request.user, pk)
-    can_settle = has_role(request.user, R.FINANCE_OFFICER) and order.status in OUTSTANDING_STATUSES
+    finance = has_role(request.user, R.FINANCE_OFFICER)
+    can_settle = finance and order.status in OUTSTANDING_STATUSES
     outstanding = order.outstanding_amount if order.status in OUTSTANDING_STATUSES else ZERO
     states = sel.offset_tranches(order.grant) if can_settle else []
+    settlements = sel.settlements_of(order)
+    refunds = [s for s in settlements if s.kind == SettlementKind.REFUND and not s.is_reversed]
+    can_reverse = finance and order.status != RecoveryStatus.CANCELLED and bool(refunds)
     forms = {}
     if can_settle:
         forms = {"refund": RefundForm(outstanding=outstanding), "cancel": CancelForm(),
                  "offset": OffsetForm(states=states, outstanding=outstanding) if states else None}
+    if can_reverse:
+        forms["reverse"] = RefundReverseForm(refunds=refunds)
     status = 200
     if request.method == "POST":
         require_role(request.user, R.FINANCE_OFFICER)
         action = request.POST.get("action")
-        if not can_settle or action not in FORMS or (action == "offset" and not states):
+        allowed = can_reverse if action == "reverse" else can_settle and (action != "offset" or states)
+        if action not in FORMS or not allowed:
             messages.error(request, _("This recovery order cannot be settled or cancelled any more."))
             return redirect("recovery_detail", pk=order.pk)
-        form = OffsetForm(request.POST, states=states) if action == "offset" else FORMS[action](request.POST)
+        if action == "offset":
+            form = OffsetForm(request.POST, states=states)
+        elif action == "reverse":
+            form = RefundReverseForm(request.POST, refunds=refunds)
+        else:
+            form = FORMS[action](request.POST)
         forms[action] = form
         status = 400
         if form.is_valid():
@@ -124,16 +137,21 @@ def recovery_detail(request, pk):
                 elif action == "offset":
                     recovery_offset_record(actor=request.user, order=order, **form.cleaned_data)
                     done = _("Tranche paid net of an offset of %(amount)s on %(ref)s.")
+                elif action == "reverse":
+                    settlement = form.cleaned_data["settlement"]
+                    recovery_refund_reverse(actor=request.user, settlement=settlement, reason=form.cleaned_data["reason"])
+                    done = _("Refund of %(amount)s on %(ref)s reversed: the order claims it again.")
                 else:
                     recovery_order_cancel(actor=request.user, order=order, **form.cleaned_data)
                     done = _("Recovery order %(ref)s cancelled.")
             except DomainError as exc:
                 _refused(form, exc)
             else:
-                amount = form.cleaned_data.get("offset") or form.cleaned_data.get("amount")
+                amount = (form.cleaned_data.get("offset") or form.cleaned_data.get("amount")
+                          or getattr(form.cleaned_data.get("settlement"), "amount", None))
                 messages.success(request, done % {"ref": order.reference, "amount": money_text(amount) if amount else ""})
                 return redirect("recovery_detail", pk=order.pk)
     return render(request, "recovery/detail.html", {
-        "order": order, "grant": order.grant, "settlements": sel.settlements_of(order), "outstanding": outstanding,
+        "order": order, "grant": order.grant, "settlements": settlements, "outstanding": outstanding,
         "forms": forms,
     }, status=status)

@@ -166,3 +166,50 @@ def test_comments_from_both_sides_viewer_only_reads(grant, cso_user, viewer, fin
         with pytest.raises(DomainError):
             svc.request_comment(actor=user, request=request, body="Hello")
     assert AuditEvent.objects.filter(verb="grant_request.comment").count() == 2
+
+
+def test_a_payment_recorded_on_the_payment_page_marks_the_approved_request_paid(client, grant, cso_user, finance):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    tranche = grant.tranches.get(number=1)
+    request = _payment_request(grant, cso_user)
+    svc.request_approve(actor=finance, request=request)
+    login(client, finance)
+    response = client.post(reverse("payment_new", args=[tranche.pk]), {
+        "amount": "100000.00", "value_date": "2025-02-01", "bank_reference": "PAGE-TRF-1"})
+    assert response.status_code == 302
+
+    request.refresh_from_db()
+    payment = Payment.objects.get(bank_reference="PAGE-TRF-1")
+    assert request.status == RequestStatus.PAID and request.payment == payment
+    event = AuditEvent.objects.get(verb="grant_request.paid")
+    assert event.data == {"request": request.pk, "number": 1, "payment": payment.pk, "requested": "100000.00"}
+    assert event.amount == D("100000.00")
+    assert Notification.objects.filter(recipient=cso_user, kind="grant_request_decided", params__outcome="paid").count() == 1
+    assert Notification.objects.filter(recipient=cso_user, kind="payment_made").count() == 1
+
+
+def test_a_payment_of_another_tranche_or_a_submitted_request_is_left_alone(grant, cso_user, finance, officer):
+    from disbursements.services import expenditure_accept, payment_record
+
+    first = _payment_request(grant, cso_user)  # submitted, not approved
+    payment_record(actor=finance, tranche=grant.tranches.get(number=1), amount="100000.00",
+                   value_date=date(2025, 2, 1), bank_reference="TRF-A")
+    first.refresh_from_db()
+    assert first.status == RequestStatus.SUBMITTED and first.payment is None
+    svc.request_reject(actor=finance, request=first, reason="Paid meanwhile.")
+    expenditure_accept(actor=officer, grant=grant, period_number=1, is_final=False, amount="95000.00",
+                       period_end=date(2025, 12, 31), source="Report 1")
+    second = _payment_request(grant, cso_user, number=2)
+    svc.request_approve(actor=finance, request=second)
+    # Paying it through the request: one path, one "paid" event, linked once.
+    svc.payment_request_pay(actor=finance, request=second, value_date=date(2026, 2, 1), bank_reference="TRF-B")
+    second.refresh_from_db()
+    assert second.status == RequestStatus.PAID and second.payment.bank_reference == "TRF-B"
+    assert AuditEvent.objects.filter(verb="grant_request.paid").count() == 1
+    with pytest.raises(DomainError) as exc:  # already paid
+        svc.payment_request_pay(actor=finance, request=second, value_date=date(2026, 2, 1), bank_reference="TRF-C")
+    assert exc.value.code == "wrong_status"
+    assert not Payment.objects.filter(bank_reference="TRF-C").exists()
