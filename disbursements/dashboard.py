@@ -18,6 +18,8 @@ Choices, so that the figures can be checked by hand:
   edge belongs to the older bucket. A payment dated after `as_of` counts as 0 months old.
 - Allocations are made per call only, so countries and objectives show committed and disbursed amounts; a grant
   without a country or objective is shown under "Not set".
+- Exchange differences of the grants reporting in another currency than EUR: the rule is in
+  `disbursements.exchange`.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -34,6 +36,7 @@ from grants.models import Grant, LedgerEntry, LedgerKind, Programme, country_nam
 from grants.periods import add_months
 from grants.selectors import EnvelopePosition, cached_figures, envelope_position_from_rows, figures_key
 
+from .exchange import ExchangeDifferences, exchange_differences
 from .models import ApprovedExpenditure
 
 # The ledger rows whose sum is the net disbursed figure: payments (and their reversals) and recoveries.
@@ -113,6 +116,7 @@ class Dashboard:
     by_objective: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
     ageing: Ageing | None = None
+    exchange: ExchangeDifferences = field(default_factory=ExchangeDifferences)
 
     @property
     def committed_not_disbursed(self) -> Decimal:
@@ -303,10 +307,15 @@ def outstanding_advances(programme: Programme, movements, as_of: date) -> Ageing
     )
 
 
+# Part of the cache key: raised whenever the Dashboard's fields change, so figures cached in the older shape are
+# never read back into the newer one (2: the exchange differences).
+DASHBOARD_SHAPE = 2
+
+
 def dashboard_key(programme: Programme, as_of: date) -> str | None:
     """The cache key of the dashboard at the programme's ledger version: the labels (countries, "Not set") are in
     the active language, and the ageing counts to `as_of`."""
-    return figures_key("dashboard", programme, as_of.isoformat(), translation.get_language())
+    return figures_key("dashboard", programme, as_of.isoformat(), translation.get_language(), DASHBOARD_SHAPE)
 
 
 def dashboard(programme: Programme, *, as_of: date | None = None) -> Dashboard:
@@ -317,7 +326,7 @@ def dashboard(programme: Programme, *, as_of: date | None = None) -> Dashboard:
 
 
 def dashboard_from_rows(programme: Programme, *, as_of: date) -> Dashboard:
-    """All the figures of the dashboard from the rows, in eight queries whatever the number of calls, grants and
+    """All the figures of the dashboard from the rows, in nine queries whatever the number of calls, grants and
     payments."""
     position = envelope_position_from_rows(programme)
     envelope = programme.envelope
@@ -330,6 +339,7 @@ def dashboard_from_rows(programme: Programme, *, as_of: date) -> Dashboard:
         by_objective=by_objective(envelope),
         timeline=disbursement_timeline(programme, movements, as_of),
         ageing=outstanding_advances(programme, movements, as_of),
+        exchange=exchange_differences(programme),
     )
 
 
@@ -338,15 +348,39 @@ def _amount(value) -> str:
 
 
 # Machine-readable, whatever the reader's language: amounts in EUR with a dot and two decimals, dates as ISO 8601;
-# the header row says so.
+# the header row says so. The exchange differences' rows add the local currency and amounts in it.
 AMOUNT_COLUMNS = ("envelope", "allocated", "committed", "disbursed", "available", "outstanding", "cumulative", "paid",
-                  "recovered")
-EXPORT_HEADER = ("section", "key", "label", *(f"{name}_eur" for name in AMOUNT_COLUMNS), "date_iso")
+                  "recovered", "fx_gains", "fx_losses", "fx_net")
+LOCAL_COLUMNS = ("received", "at_programme_rate", "fx_difference")
+EXPORT_HEADER = ("section", "key", "label", *(f"{name}_eur" for name in AMOUNT_COLUMNS), "date_iso", "local_currency",
+                 *(f"{name}_local" for name in LOCAL_COLUMNS))
 
 
-def _export(section, key, label, **amounts):
+def _export(section, key, label, *, currency="", local=None, **amounts):
     day = amounts.pop("date", None)
-    return [section, key, label] + [_amount(amounts.get(name)) for name in AMOUNT_COLUMNS] + [day.isoformat() if day else ""]
+    local = local or {}
+    return ([section, key, label] + [_amount(amounts.get(name)) for name in AMOUNT_COLUMNS]
+            + [day.isoformat() if day else "", currency] + [_amount(local.get(name)) for name in LOCAL_COLUMNS])
+
+
+def _exchange_rows(x: ExchangeDifferences) -> list[list]:
+    """The exchange differences: the programme's, per country and per grant (with the local amounts), then what
+    cannot be valued (a missing rate: currency and month, the count of payments in `label`; a payment without its
+    local amount: its bank reference and grant, paid, value date)."""
+    if not x.applies:
+        return []
+    rows = [_export("fx_overall", "", "", fx_gains=x.gains, fx_losses=x.losses, fx_net=x.net)]
+    rows += [_export("fx_country", c.key, c.label, fx_gains=c.gains, fx_losses=c.losses, fx_net=c.net) for c in x.countries]
+    rows += [
+        _export("fx_grant", g.reference, g.organisation, paid=g.paid, fx_gains=g.gains, fx_losses=g.losses, fx_net=g.net,
+                currency=g.currency, local={"received": g.received, "at_programme_rate": g.at_programme_rate, "fx_difference": g.local})
+        for g in x.grants
+    ]
+    rows += [_export("fx_rate_missing", f"{m.currency} {m.month:%Y-%m}", str(m.payments), currency=m.currency, date=m.month)
+             for m in x.missing_rates]
+    rows += [_export("fx_local_missing", m.bank_reference, m.reference, paid=m.amount, date=m.value_date)
+             for m in x.missing_local]
+    return rows
 
 
 def export_rows(d: Dashboard) -> list[list]:
@@ -374,4 +408,4 @@ def export_rows(d: Dashboard) -> list[list]:
         _export("advance", a.reference, a.organisation, disbursed=a.paid, outstanding=a.outstanding, date=a.oldest)
         for a in d.ageing.advances
     ]
-    return rows
+    return rows + _exchange_rows(d.exchange)

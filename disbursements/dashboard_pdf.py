@@ -162,6 +162,35 @@ def _amount_table(header, rows, widths, st, total=None):
     return table(data, widths, total_row=total is not None)
 
 
+def _exchange_section(x, st) -> list:
+    """The exchange differences by country (disbursements.exchange), and how many payments could not be valued."""
+    if not x.applies:
+        return []
+    story = [
+        para(_("Exchange differences"), st["h2"]),
+        para(_("Grants reporting in another currency than EUR: the local currency received less the same euros at the "
+               "programme's rate for the month of the value date, divided by that rate. Positive is a gain, negative a loss."),
+             st["note"]),
+        _amount_table(
+            [_("Country"), _("Gains"), _("Losses"), _("Net")],
+            [[c.label, c.gains, c.losses, c.net] for c in x.countries],
+            (74 * mm, 32 * mm, 32 * mm, 32 * mm), st,
+            total=[_("Total"), x.gains, x.losses, x.net],
+        ),
+    ]
+    missing = sum(m.payments for m in x.missing_rates)
+    if missing:
+        story.append(para(ngettext("%(n)s payment is not valued: its month has no programme rate.",
+                                   "%(n)s payments are not valued: their month has no programme rate.", missing) % {"n": missing},
+                          st["small"]))
+    if x.missing_local:
+        n = len(x.missing_local)
+        story.append(para(ngettext("%(n)s payment is not valued: its local amount was not recorded.",
+                                   "%(n)s payments are not valued: their local amount was not recorded.", n) % {"n": n},
+                          st["small"]))
+    return story
+
+
 def status_report_pdf(d) -> bytes:
     st = styles()
     # A note under a heading stays with what it introduces, as the heading does (core.pdf "h2").
@@ -235,5 +264,6 @@ def status_report_pdf(d) -> bytes:
                 (50 * mm, 31 * mm, 31 * mm, 31 * mm, 37 * mm), st,
             ),
         ]
+    story += _exchange_section(d.exchange, st)
     title = _("Envelope status report")
     return render(story, title=title, footer=f"{programme.code} · {title} · {day}")

@@ -15,8 +15,10 @@ from grants.selectors import programmes_with_envelope
 from . import charts
 from .dashboard import dashboard
 
-# The page lists the grants with the oldest outstanding advances; the PDF and the CSV list them all.
+# The page lists the grants with the oldest outstanding advances, and those with the largest exchange differences
+# and the payments without a local amount; the CSV lists them all.
 ADVANCES_ON_PAGE = 50
+EXCHANGE_ON_PAGE = 50
 
 
 def _programme_for(request):
@@ -47,6 +49,10 @@ def envelope_dashboard(request):
             "ageing_chart": charts.ageing_bars(d.ageing.buckets),
             "advances": d.ageing.advances[:ADVANCES_ON_PAGE],
             "advances_hidden": max(len(d.ageing.advances) - ADVANCES_ON_PAGE, 0),
+            "fx_grants": d.exchange.grants[:EXCHANGE_ON_PAGE],
+            "fx_grants_hidden": max(len(d.exchange.grants) - EXCHANGE_ON_PAGE, 0),
+            "fx_local_missing": d.exchange.missing_local[:EXCHANGE_ON_PAGE],
+            "fx_local_missing_hidden": max(len(d.exchange.missing_local) - EXCHANGE_ON_PAGE, 0),
         },
     )
 

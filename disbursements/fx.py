@@ -16,6 +16,7 @@ from moneyed import CURRENCIES
 from audit.services import audit_record
 from core.errors import DomainError
 from core.money import EUR, MoneyValueError, round_money, to_decimal
+from grants.ledger import figures_changed_everywhere
 from grants.models import FxBasis
 from grants.periods import add_months
 
@@ -52,7 +53,17 @@ def month_of(value) -> date:
 
 
 def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
-    """Record the month's rate for a currency (1 EUR = `rate` units), or correct it; audited with the old rate."""
+    """Record the month's rate for a currency (1 EUR = `rate` units), or correct it; audited with the old rate. A
+    new or changed rate moves every programme's figures version (the exchange differences read the rates)."""
+    with transaction.atomic():
+        fx, changed = _rate_write(actor=actor, currency=currency, month=month, rate=rate, source=source)
+        if changed:
+            figures_changed_everywhere()
+    return fx
+
+
+def _rate_write(*, actor, currency, month, rate, source) -> tuple[ExchangeRate, bool]:
+    """fx_rate_set without moving the figures version: the rate, and whether it was written."""
     currency, month = _currency(currency), month_of(month)
     try:
         rate = to_decimal(rate)
@@ -74,7 +85,7 @@ def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
         existing = ExchangeRate.objects.select_for_update().filter(currency=currency, month=month).first()
         before = existing.rate if existing else None
         if existing and existing.rate == rate and existing.source == source:
-            return existing
+            return existing, False
         fx, _created = ExchangeRate.objects.update_or_create(
             currency=currency, month=month, defaults={"rate": rate, "source": source, "recorded_by": actor if getattr(actor, "is_authenticated", False) else None}
         )
@@ -82,7 +93,7 @@ def fx_rate_set(*, actor, currency, month, rate, source) -> ExchangeRate:
             actor=actor, verb="fx.set", target=fx,
             data={"currency": currency, "month": f"{month:%Y-%m}", "rate": str(rate), "previous_rate": str(before) if before else None, "source": source},
         )
-    return fx
+    return fx, True
 
 
 def _rate_rows(text):
@@ -125,19 +136,24 @@ def _rate_rows(text):
 def rates_import(*, actor, text: str, source="") -> int:
     """Record every rate of a CSV text (columns currency, month YYYY-MM, rate, optional source; comma or semicolon;
     a BOM tolerated; at most IMPORT_MAX_ROWS rows), all or nothing. A bad file or line raises FxError, naming the
-    line. Returns the count."""
+    line. Returns the count. Moves the figures version once, when any rate is new or changed."""
     rows = _rate_rows(text)
     if not rows:
         raise FxError(_("The file has no rates."), code="empty", field="file")
+    changed = False
     with transaction.atomic():
         for line, row in rows:
             try:
-                fx_rate_set(actor=actor, currency=row["currency"], month=row["month"], rate=row["rate"], source=row.get("source") or source)
+                _fx, written = _rate_write(actor=actor, currency=row["currency"], month=row["month"], rate=row["rate"],
+                                           source=row.get("source") or source)
             except FxError as exc:
                 raise FxError(
                     _("Line %(line)s: %(message)s Nothing was imported.") % {"line": line, "message": exc.message},
                     code=exc.code, field="file",
                 ) from exc
+            changed = changed or written
+        if changed:
+            figures_changed_everywhere()
     return len(rows)
 
 
