@@ -12,9 +12,12 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.db import connection, reset_queries, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +30,8 @@ from applications.models import Score
 from applications.synthetic import synthetic_call
 from core.benchmark import scratch_database
 from disbursements.models import Payment
+from disbursements.recovery.models import RecoveryOrder, RecoveryOrigin
+from disbursements.requests.models import AmendmentKind, GrantRequest, RequestKind
 from disbursements.synthetic import synthetic_programme
 from grants.models import Country, Grant, Objective
 
@@ -46,7 +51,33 @@ PAGES = {
     "api_grants": (R.FINANCE_OFFICER, lambda call: reverse("grant-list")),
     "api_payments": (R.FINANCE_OFFICER, lambda call: reverse("payment-list")),
     "report_queue": (R.PROGRAMME_OFFICER, lambda call: reverse("report_queue")),
+    "officer_inbox": (R.PROGRAMME_OFFICER, lambda call: reverse("home")),
+    "assurance": (R.PROGRAMME_OFFICER, lambda call: reverse("assurance_coverage")),
+    "recovery_list": (R.FINANCE_OFFICER, lambda call: reverse("recovery_list")),
+    "request_list": (R.FINANCE_OFFICER, lambda call: reverse("grant_request_list")),
 }
+
+# Shares of the programme's grants given an open recovery order and an amendment request, so that those two lists
+# read as many rows as a programme of this size would show.
+RECOVERY_SHARE = 5
+REQUEST_SHARE = 4
+
+
+def _orders_and_requests(user):
+    """Open recovery orders and submitted amendment requests on a share of the grants, written in bulk: they are
+    read by the lists, not settled or decided, so no ledger row or service rule is involved."""
+    today = timezone.localdate()
+    grants = list(Grant.objects.order_by("pk").values_list("pk", flat=True))
+    RecoveryOrder.objects.bulk_create(
+        RecoveryOrder(grant_id=pk, number=1, origin=RecoveryOrigin.MANUAL, amount=Decimal("1250.00"),
+                      reason="Benchmark order", due_date=today + timedelta(days=(pk % 60) - 30), issued_by=user)
+        for pk in grants[::RECOVERY_SHARE]
+    )
+    GrantRequest.objects.bulk_create(
+        GrantRequest(grant_id=pk, number=1, kind=RequestKind.AMENDMENT, amendment_kind=AmendmentKind.EXTENSION,
+                     new_end_date=today + timedelta(days=365), justification="Benchmark request", requested_by=user)
+        for pk in grants[::REQUEST_SHARE]
+    )
 
 
 @dataclass
@@ -104,8 +135,10 @@ class Command(BaseCommand):
                            for role in (R.PROGRAMME_OFFICER, R.FINANCE_OFFICER)}
                 for role, user in readers.items():
                     role_grant(actor=None, user=user, role=role)
+                _orders_and_requests(readers[R.FINANCE_OFFICER])
             self.stdout.write(
-                f"built {Grant.objects.count()} grants, {Payment.objects.count()} payments in {time.perf_counter() - started:.1f} s"
+                f"built {Grant.objects.count()} grants, {Payment.objects.count()} payments, "
+                f"{RecoveryOrder.objects.count()} recovery orders, {GrantRequest.objects.count()} requests in {time.perf_counter() - started:.1f} s"
             )
             countries = list(Country.objects.order_by("code"))
             objectives = list(Objective.objects.filter(programme=programme).order_by("number"))
