@@ -52,6 +52,15 @@ def is_programme_staff(user) -> bool:
     return has_role(user, *R.STAFF_ROLES)
 
 
+def is_officer(user) -> bool:
+    return has_role(user, *R.OFFICERS)
+
+
+def require_officer(user):
+    """403 unless the user is a programme officer or an administrator."""
+    require_role(user, *R.OFFICERS)
+
+
 def needs_email_verification(user) -> bool:
     # Programme staff accounts are created by administrators, not self-registered: nothing to prove there.
     return user.is_authenticated and user.email_verified_at is None and not is_programme_staff(user)

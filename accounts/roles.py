@@ -22,6 +22,8 @@ ALL_ROLES = tuple(ROLE_LABELS)
 STAFF_ROLES = (PROGRAMME_OFFICER, FINANCE_OFFICER, ADMINISTRATOR)
 # Who may read the envelope position: staff and the donor's observers (read-only).
 ENVELOPE_READERS = STAFF_ROLES + (DONOR_OBSERVER,)
+# Who acts for the programme on grants and partners (draft, sign and amend agreements, record partner risk).
+OFFICERS = (PROGRAMME_OFFICER, ADMINISTRATOR)
 # Who may use two-factor sign-in (accounts.signin): everyone who works on the programme's side.
 TWO_FACTOR_ROLES = STAFF_ROLES + (REVIEWER, DONOR_OBSERVER)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import roles as R
-from accounts.access import has_role, require_role
+from accounts.access import has_role, is_officer, require_officer, require_role
 from core.documents import document_language, pdf_response
 from core.errors import DomainError
 from grants.access import grant_for, may_read_grants
@@ -31,7 +31,6 @@ from .pdf import agreement_pdf_bytes
 from ..models import Payment
 from ..schedule import grant_plan, schedule_status
 
-OFFICERS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
 DETAIL_RELATED = ("call__programme", "organisation", "country", "objective", "signed_by")
 
 
@@ -41,7 +40,7 @@ def _require_reader(user):
 
 
 def _officer_grant(request, reference):
-    require_role(request.user, *OFFICERS)
+    require_officer(request.user)
     return grant_for(request.user, reference, queryset=_detail_queryset())
 
 
@@ -93,7 +92,7 @@ def grant_detail(request, reference):
         portal = _portal_url(grant.reference)
         if portal:
             return redirect(portal)
-    can_act = has_role(user, *OFFICERS)
+    can_act = is_officer(user)
     lines = list(grant.budget_lines.all())
     versions = list(grant.versions.order_by("number"))
     payments = list(Payment.objects.filter(grant=grant).select_related("tranche").order_by("value_date", "id"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles as R
-from accounts.access import can_on, is_programme_staff, organisation_for, require_role
+from accounts.access import can_on, is_officer, is_programme_staff, organisation_for, require_officer, require_role
 from core.converters import as_id
 from core.errors import DomainError
 from core.uploads import serve_upload
@@ -39,13 +39,33 @@ def _profile_organisation(request, pk):
 
 
 def _officer_organisation(request, pk):
-    require_role(request.user, *services.OFFICER_ROLES)
+    require_officer(request.user)
     return organisation_for(request.user, pk)
+
+
+def _form_page(request, organisation, form_class, save, template, done):
+    """A form on an organisation's risk profile: on a valid POST `save(form)` calls the service; done, back to the
+    profile with the `done` message; refused, the page again with the refusal on its field (400)."""
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                save(form)
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("risk_profile", pk=organisation.pk)
+        status = 400
+    else:
+        form = form_class()
+    return render(request, template, {"organisation": organisation, "form": form}, status=status)
 
 
 def _render_profile(request, organisation, *, rate_forms=None, status=200):
     profile = selectors.risk_profile(organisation)
-    officer = services.is_risk_officer(request.user)
+    officer = is_officer(request.user)
     rate_forms = rate_forms or {}
     psea = profile.psea_latest
     return render(request, "risk/profile.html", {
@@ -70,52 +90,34 @@ def risk_profile(request, pk):
 @require_http_methods(["GET", "POST"])
 def assessment_new(request, pk):
     organisation = _officer_organisation(request, pk)
-    status = 200
-    if request.method == "POST":
-        form = AssessmentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.assessment_record(
-                    actor=request.user, organisation=organisation, assessed_on=data["assessed_on"], overall=data["overall"],
-                    area_ratings=form.area_ratings(), assessor_user=data["assessor_user"],
-                    assessor_firm=data["assessor_firm"], expires_on=data["expires_on"], summary=data["summary"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("The micro-assessment is recorded."))
-                return redirect("risk_profile", pk=organisation.pk)
-        status = 400
-    else:
-        form = AssessmentForm()
-    return render(request, "risk/assessment_form.html", {"organisation": organisation, "form": form}, status=status)
+
+    def save(form):
+        data = form.cleaned_data
+        services.assessment_record(
+            actor=request.user, organisation=organisation, assessed_on=data["assessed_on"], overall=data["overall"],
+            area_ratings=form.area_ratings(), assessor_user=data["assessor_user"],
+            assessor_firm=data["assessor_firm"], expires_on=data["expires_on"], summary=data["summary"],
+        )
+
+    return _form_page(request, organisation, AssessmentForm, save, "risk/assessment_form.html",
+                      _("The micro-assessment is recorded."))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_import(request, pk):
     organisation = _officer_organisation(request, pk)
-    status = 200
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.assessment_import(
-                    actor=request.user, organisation=organisation, assessed_on=data["assessed_on"],
-                    source_agency=data["source_agency"], overall=data["overall"], report=data["report"],
-                    expires_on=data["expires_on"], summary=data["summary"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("The earlier assessment is imported."))
-                return redirect("risk_profile", pk=organisation.pk)
-        status = 400
-    else:
-        form = ImportForm()
-    return render(request, "risk/import_form.html", {"organisation": organisation, "form": form}, status=status)
+
+    def save(form):
+        data = form.cleaned_data
+        services.assessment_import(
+            actor=request.user, organisation=organisation, assessed_on=data["assessed_on"],
+            source_agency=data["source_agency"], overall=data["overall"], report=data["report"],
+            expires_on=data["expires_on"], summary=data["summary"],
+        )
+
+    return _form_page(request, organisation, ImportForm, save, "risk/import_form.html",
+                      _("The earlier assessment is imported."))
 
 
 @login_required
@@ -136,22 +138,13 @@ def psea_self_assessment(request, pk):
     organisation = _profile_organisation(request, pk)
     if not services.can_fill_psea(request.user, organisation):
         raise PermissionDenied
-    status = 200
-    if request.method == "POST":
-        form = PseaForm(request.POST)
-        if form.is_valid():
-            try:
-                services.psea_submit(actor=request.user, organisation=organisation, answers=form.answers(),
-                                     comment=form.cleaned_data["comment"])
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("The PSEA self-assessment is sent: the programme team will rate it."))
-                return redirect("risk_profile", pk=organisation.pk)
-        status = 400
-    else:
-        form = PseaForm()
-    return render(request, "risk/psea_form.html", {"organisation": organisation, "form": form}, status=status)
+
+    def save(form):
+        services.psea_submit(actor=request.user, organisation=organisation, answers=form.answers(),
+                             comment=form.cleaned_data["comment"])
+
+    return _form_page(request, organisation, PseaForm, save, "risk/psea_form.html",
+                      _("The PSEA self-assessment is sent: the programme team will rate it."))
 
 
 @login_required
@@ -188,7 +181,7 @@ def coverage(request):
     return render(request, "risk/coverage.html", {
         "coverage": result, "ratings": [RiskRating(r) for r in ORDER], "year": year,
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 3, -1)),
-        "programmes": Programme.objects.order_by("code") if services.is_risk_officer(request.user) else [],
+        "programmes": Programme.objects.order_by("code") if is_officer(request.user) else [],
     })
 
 
@@ -197,7 +190,7 @@ def coverage(request):
 def grant_assurance(request, reference):
     require_role(request.user, *R.ENVELOPE_READERS)
     grant = grant_for(request.user, reference, queryset=Grant.objects.select_related("organisation", "country", "call"))
-    officer = services.is_risk_officer(request.user)
+    officer = is_officer(request.user)
     status = 200
     form = None
     if request.method == "POST":
@@ -224,7 +217,7 @@ def grant_assurance(request, reference):
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_rules(request, code):
-    require_role(request.user, *services.OFFICER_ROLES)
+    require_officer(request.user)
     programme = get_object_or_404(Programme, code=code)
     status = 200
     rules, adopted = rules_for(programme.pk)
