@@ -12,6 +12,16 @@ def period_dates(number):
     return {"period_number": number, "period_start": date(2025 + number, 1, 1), "period_end": date(2025 + number, 12, 31)}
 
 
+# People assisted by sex and age band in grant A (Nepal) and grant B (Lao PDR) of the pages' scenarios: small cells
+# (2 + 1 girls under 12).
+PEOPLE_CELLS = {
+    "A": {"sex=female|age=0-11": 2, "sex=female|age=12-17": 12, "sex=female|age=18+": 30,
+          "sex=male|age=0-11": 0, "sex=male|age=12-17": 9, "sex=male|age=18+": 21},
+    "B": {"sex=female|age=0-11": 1, "sex=female|age=12-17": 6, "sex=female|age=18+": 8,
+          "sex=male|age=0-11": 0, "sex=male|age=12-17": 0, "sex=male|age=18+": 3},
+}
+
+
 def titles(english):
     return {"en": english, "fr": f"{english} (fr)"}
 

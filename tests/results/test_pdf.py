@@ -10,23 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from results.models import ReviewStatus
-from results.services import targets_set, value_review, values_record
+from results.services import targets_set
 from results.suppression import SUPPRESSED
 
-from .conftest import make_grant, period_dates
+from .conftest import PEOPLE_CELLS, make_grant, period_dates, values_accepted
 from .test_views import get, page_figures
 
 PAGE, PDF = "/results/", "/results/report.pdf"
 DASH = "–"
-
-
-def accepted(*, actor, **kwargs):
-    """Values recorded, then accepted by the officer (the programme's figures count accepted values)."""
-    period = values_record(actor=actor, **kwargs)
-    for value in period.values.filter(review_status=ReviewStatus.SUBMITTED):
-        value_review(actor=actor, value=value, accept=True)
-    return period
 
 
 @pytest.fixture
@@ -38,18 +29,12 @@ def data(programme, people, make_indicator, officer):
     EnvelopeFactory(programme=programme)
     trained = make_indicator("TRAINED")
     grants = {"A": make_grant(programme, country="NP"), "B": make_grant(programme, country="LA")}
-    cells = {
-        "A": {"sex=female|age=0-11": 2, "sex=female|age=12-17": 12, "sex=female|age=18+": 30,
-              "sex=male|age=0-11": 0, "sex=male|age=12-17": 9, "sex=male|age=18+": 21},
-        "B": {"sex=female|age=0-11": 1, "sex=female|age=12-17": 6, "sex=female|age=18+": 8,
-              "sex=male|age=0-11": 0, "sex=male|age=12-17": 0, "sex=male|age=18+": 3},
-    }
     for name, grant in grants.items():
-        accepted(actor=officer, grant=grant, **period_dates(1), values={
-            people: {"cells": cells[name]}, trained: {"total": 25 if name == "A" else 3},
+        values_accepted(actor=officer, grant=grant, **period_dates(1), values={
+            people: {"cells": PEOPLE_CELLS[name]}, trained: {"total": 25 if name == "A" else 3},
         })
         targets_set(actor=officer, grant=grant, **period_dates(1), targets={people: 80, trained: 20})
-    accepted(actor=officer, grant=grants["A"], **period_dates(2), values={people: {"total": 3}})
+    values_accepted(actor=officer, grant=grants["A"], **period_dates(2), values={people: {"total": 3}})
     return {"grants": grants, "people": people}
 
 
@@ -225,7 +210,7 @@ def test_queries_do_not_grow_with_grants(client, data, programme, people, office
     few = count()
     for i in range(6):
         grant = make_grant(programme, country=("NP", "LA")[i % 2])
-        accepted(actor=officer, grant=grant, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 6}}})
+        values_accepted(actor=officer, grant=grant, **period_dates(1), values={people: {"cells": {"sex=female|age=18+": 6}}})
     assert count() == few
 
 

@@ -108,6 +108,15 @@ def from_api(body: dict) -> dict:
     return figures
 
 
+def _dimensions(name):
+    """The (dimension, category) pairs of a figure's name in the tables: () for the period's and the grand total."""
+    if name in ("period", "grand total"):
+        return ()
+    if isinstance(name, tuple):
+        return ((SEX, name[0]), (AGE, name[1]))
+    return ((SEX, name),) if name in ("Female", "Male") else ((AGE, name),)
+
+
 def from_iati(xml: bytes, grant, names) -> dict:
     """The grant's period 1 of P1 in the file: an `<actual>` per published figure, named by its dimensions; a name
     without one was left out (hidden: every cell of the data set was collected)."""
@@ -118,14 +127,7 @@ def from_iati(xml: bytes, grant, names) -> dict:
     actuals = {tuple((d.get("name"), d.get("value")) for d in a.findall("dimension")): a.get("value")
                for a in period.findall("actual")}
 
-    def dimensions(name):
-        if name in ("period", "grand total"):
-            return ()
-        if isinstance(name, tuple):
-            return ((SEX, name[0]), (AGE, name[1]))
-        return ((SEX, name),) if name in ("Female", "Male") else ((AGE, name),)
-
-    figures = {name: actuals.get(dimensions(name), HIDDEN) for name in names if name != "target"}
+    figures = {name: actuals.get(_dimensions(name), HIDDEN) for name in names if name != "target"}
     figures["target"] = period.find("target").get("value")
     return figures
 
@@ -170,14 +172,7 @@ def from_360giving(package: dict, grant, names) -> dict:
              for e in period["disaggregation"]}
     found[()] = text(period["achieved"])
 
-    def dimensions(name):
-        if name in ("period", "grand total"):
-            return ()
-        if isinstance(name, tuple):
-            return ((SEX, name[0]), (AGE, name[1]))
-        return ((SEX, name),) if name in ("Female", "Male") else ((AGE, name),)
-
-    figures = {name: found[dimensions(name)] for name in names if name != "target"}
+    figures = {name: found[_dimensions(name)] for name in names if name != "target"}
     figures["target"] = plain_number(Decimal(str(period["target"])))
     return figures
 

@@ -15,7 +15,7 @@ from tests.conftest import make_user
 from tests.factories import EnvelopeFactory
 from tests.grant_helpers import signed_grant
 
-from .conftest import make_grant, period_dates, titles, values_accepted
+from .conftest import PEOPLE_CELLS, make_grant, period_dates, titles, values_accepted
 
 PAGE, CSV = "/results/", "/results/export.csv"
 
@@ -29,15 +29,9 @@ def scenario(programme, people, make_indicator, officer):
     agreements = make_indicator("AGREEMENTS")
     share = make_indicator("SHARE", Combine.RATIO, numerator=agreements, denominator=trained)
     grants = {"A": make_grant(programme, country="NP"), "B": make_grant(programme, country="LA")}
-    cells = {
-        "A": {"sex=female|age=0-11": 2, "sex=female|age=12-17": 12, "sex=female|age=18+": 30,
-              "sex=male|age=0-11": 0, "sex=male|age=12-17": 9, "sex=male|age=18+": 21},
-        "B": {"sex=female|age=0-11": 1, "sex=female|age=12-17": 6, "sex=female|age=18+": 8,
-              "sex=male|age=0-11": 0, "sex=male|age=12-17": 0, "sex=male|age=18+": 3},
-    }
     for name, grant in grants.items():
         values_accepted(actor=officer, grant=grant, **period_dates(1), values={
-            people: {"cells": cells[name]}, trained: {"total": 25 if name == "A" else 3}, agreements: {"total": 2},
+            people: {"cells": PEOPLE_CELLS[name]}, trained: {"total": 25 if name == "A" else 3}, agreements: {"total": 2},
         })
         targets_set(actor=officer, grant=grant, **period_dates(1), targets={people: 80, trained: 20})
     values_accepted(actor=officer, grant=grants["A"], **period_dates(2), values={people: {"total": 3}})
