@@ -6,6 +6,7 @@ from accounts.selectors import masked_account
 from core.formats import money_text, number_text
 from core.pdf import Spacer, day, eur, facts, mm, para, render, styles, utc
 
+from ..recovery.selectors import with_offsets
 from .selectors import position_at
 
 
@@ -17,6 +18,7 @@ def payment_order_pdf(payment, *, full_account: bool) -> bytes:
     programme = grant.call.programme
     bank = BankDetails.objects.filter(organisation=organisation).first()
     position = position_at(payment)
+    [payment] = with_offsets([payment])
     title = _("Payment order %(ref)s") % {"ref": payment.bank_reference}
     story = [para(title, st["title"]), para(f"{programme.name} ({programme.code})", st["body"])]
     if payment.is_reversed:
@@ -28,6 +30,11 @@ def payment_order_pdf(payment, *, full_account: bool) -> bytes:
             (_("Call"), f"{grant.call.reference} – {grant.call.title}"),
             (_("Tranche"), f"{payment.tranche.number} – {payment.tranche.get_kind_display()}"),
             (_("Amount"), eur(payment.amount)),
+            *(
+                [(_("Offset against recovery order %(ref)s") % {"ref": payment.offset_orders}, eur(payment.offset_total)),
+                 (_("Amount to transfer"), eur(payment.received))]
+                if payment.offset_total else []
+            ),
             (_("Value date"), day(payment.value_date)),
             (_("Bank reference"), payment.bank_reference),
             *(
