@@ -2,9 +2,18 @@
 released together by a barrier."""
 import threading
 
-from django.db import connections
+import pytest
+from django.db import connection, connections
 
 from core.errors import DomainError
+
+# A module of races: PostgreSQL only, each test in real transactions that the threads' own connections see.
+RACE_MARKS = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="needs PostgreSQL: SQLite has no row locks and serialises whole-database writes"),
+]
 
 
 def race_results(jobs, refused=DomainError):

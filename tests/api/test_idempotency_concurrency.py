@@ -3,22 +3,16 @@
 Each thread has its own connection, as concurrent requests do; a barrier releases them together. The first insert of
 the key row wins; the others wait on the unique index, then read the committed row and replay it.
 """
-import pytest
-from django.db import connection
 
 from api.models import IdempotencyKey
 from audit.models import AuditEvent
 from disbursements.models import Payment
 from grants.models import LedgerEntry, LedgerKind
 from tests.api.test_payments import api_client, payment_body, post_payment
-from tests.concurrency import race_split
+from tests.concurrency import RACE_MARKS, race_split
 from tests.grant_helpers import signed_grant
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite has no concurrent writers"),
-]
+pytestmark = RACE_MARKS
 
 CLIENTS = 8
 

@@ -1,6 +1,4 @@
 """Simultaneous submissions on PostgreSQL: reference numbers stay gapless and unique; one application submits once."""
-import pytest
-from django.db import connection
 
 from accounts.models import MemberRole
 from accounts.services import membership_set
@@ -8,18 +6,12 @@ from applications import services
 from applications.models import Application, ApplicationStatus
 from audit.models import AuditEvent
 
-from ..concurrency import race_split
+from ..concurrency import RACE_MARKS, race_split
 from ..conftest import make_user
 from ..factories import EnvelopeFactory, OrganisationFactory
 from .helpers import complete_draft, rules_call
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises whole-database writes")
+pytestmark = RACE_MARKS
 
 
 def test_twenty_simultaneous_submissions_get_numbers_one_to_twenty():

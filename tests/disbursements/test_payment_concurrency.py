@@ -6,23 +6,17 @@ race the ledger agrees with the payments that stand and no grant is paid beyond 
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from disbursements.models import Payment
 from disbursements.services import payment_record, payment_reverse
 from grants import ledger
 from grants.models import LedgerEntry, LedgerKind
-from tests.concurrency import race_split
+from tests.concurrency import RACE_MARKS, race_split
 from tests.factories import CallFactory, EnvelopeFactory
 from tests.grant_helpers import signed_grant
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite has no row locks"),
-]
+pytestmark = RACE_MARKS
 
 PAID_ON = date(2026, 2, 2)
 

@@ -5,26 +5,18 @@ same moment so the service calls overlap; only the envelope row lock serialises 
 """
 from decimal import Decimal
 
-import pytest
-from django.db import connection
 
 from audit.models import AuditEvent
 from grants import ledger
 from grants.ledger import LedgerError, balances
 from grants.models import LedgerEntry
 
-from ..concurrency import race_results
+from ..concurrency import RACE_MARKS, race_results
 from ..factories import CallFactory, EnvelopeFactory, GrantFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = RACE_MARKS
 
 THREADS = 24
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises whole-database writes")
 
 
 def race(jobs):

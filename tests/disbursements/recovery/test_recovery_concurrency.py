@@ -7,8 +7,6 @@ amount."""
 from datetime import date, timedelta
 from decimal import Decimal as D
 
-import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -17,19 +15,13 @@ from disbursements.recovery.services import recovery_order_issue, recovery_refun
 from disbursements.services import payment_record, payment_reverse
 from grants import ledger
 from grants.models import LedgerEntry
-from tests.concurrency import race_results
+from tests.concurrency import RACE_MARKS, race_results
 from tests.factories import UserFactory
 from tests.grant_helpers import signed_grant
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = RACE_MARKS
 
 THREADS = 16
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises whole-database writes")
 
 
 race = race_results
