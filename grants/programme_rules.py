@@ -13,26 +13,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import roles as R
-from accounts.access import has_role
+from accounts.access import is_officer
 from audit.services import audit_record
 from core.errors import DomainError
 from core.money import MoneyValueError, exact_cents, to_decimal
 
 from .models import Programme
 
-# Programme officers and administrators change the rules; finance officers read them.
-RULE_EDITORS = (R.PROGRAMME_OFFICER, R.ADMINISTRATOR)
+# Programme officers and administrators (accounts.access.is_officer) change the rules; finance officers read them.
 RULE_READERS = R.STAFF_ROLES
 TRANSFER_FIELD = "transfer_threshold_percent"
 PERCENT_MAX = Decimal("100")
 
 
-def can_change_rules(user) -> bool:
-    return has_role(user, *RULE_EDITORS)
-
-
 def require_rule_editor(actor):
-    if not can_change_rules(actor):
+    if not is_officer(actor):
         raise DomainError(_("Only programme officers and administrators change the programme's rules."), code="forbidden")
 
 

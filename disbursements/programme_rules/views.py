@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import require_role
+from accounts.access import is_officer, require_role
 from core.errors import DomainError
 from grants.models import Programme
-from grants.programme_rules import RULE_READERS, can_change_rules, transfer_threshold_set
+from grants.programme_rules import RULE_READERS, transfer_threshold_set
 
 from ..verification.services import verification_rule_set
 from . import selectors
@@ -40,7 +40,7 @@ CHANGES = {
 def programme_rules(request, code):
     require_role(request.user, *RULE_READERS)
     programme = get_object_or_404(Programme, code=code)
-    editor = can_change_rules(request.user)
+    editor = is_officer(request.user)
     bound, status = {}, 200
     if request.method == "POST":
         if not editor:
