@@ -24,6 +24,7 @@ from demo.grants_demo import seed_grants_call
 from demo.notifications_demo import seed_notifications
 from demo.results_demo import seed_results
 from demo.risk_demo import seed_risk
+from demo.verification_demo import seed_verification
 from demo.review_call import seed_review_call
 from grants import ledger
 from grants.grids import grid_copy_prag_full
@@ -201,6 +202,7 @@ def seed(*, password, stdout=None):
         seed_conversations(officer=users["officer@demo.test"], say=say)
         seed_notifications(call=call, say=say)
         seed_risk(programme_code=PROGRAMME_CODE, say=say)
+        seed_verification(programme_code=PROGRAMME_CODE, say=say)
 
     return envelope_position(programme)
 

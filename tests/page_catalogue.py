@@ -217,6 +217,7 @@ DOWNLOADS = (
     Page("grant_list_export", FINANCE, query="format=xlsx&sort=-paid"),
     Page("payment_queue_export", FINANCE, query="format=csv&payability=payable"),
     Page("recovery_list_export", FINANCE, query="format=xlsx&sort=-outstanding"),
+    Page("finding_document", OFFICER, {"pk": Ref("finding_answer.finding_id"), "response_pk": Ref("finding_answer.pk")}),
 )
 
 _POST = "an action: POST only, answers with a redirect"
@@ -330,6 +331,7 @@ def demo_objects():
     from disbursements.models import Payment
     from disbursements.recovery.services import recovery_order_issue
     from disbursements.schedule import facts_for, schedule_status
+    from disbursements.verification.models import FindingResponse
     from grants.models import Call, Criterion, Grant
     from lists.models import BulkJob
     from reports.models import Report, ReportStatus
@@ -376,6 +378,8 @@ def demo_objects():
             reason="Bank charges paid twice on the first tranche."),
         # A spot check of the Bishkek grant in progress with one finding: the officer's pages and cso8's answer page.
         finding=_finding(officer, grant),
+        # The demo's answer with a document to a finding of a spot check of the Niger grant, waiting for the officer.
+        finding_answer=FindingResponse.objects.get(finding__grant__organisation__acronym="RNPE"),
         # An amendment request of the Bishkek grant waiting for the officer.
         grant_request=_grant_request(users[CSO8], grant),
         payable=next(s.tranche for g in Grant.objects.all() for s in schedule_status(g, facts_for(g)) if s.payable > 0),
