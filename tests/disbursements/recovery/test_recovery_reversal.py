@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles as R
 from audit.models import AuditEvent
 from disbursements.agreements import agreement_set_status
 from disbursements.models import Payment, RecoveryOrder, RecoverySettlement, RecoveryStatus
@@ -27,7 +28,7 @@ from grants.models import AgreementStatus, LedgerEntry, LedgerKind
 from grants.selectors import envelope_position
 from notifications.models import Notification
 from tests.concurrency import race_results
-from tests.conftest import login
+from tests.conftest import login, make_user
 from tests.grant_helpers import signed_grant
 
 pytestmark = pytest.mark.django_db
@@ -300,13 +301,9 @@ def test_the_reverse_form_on_the_order_page(client, grant, finance, officer, cso
 def test_two_reversals_of_one_refund_at_once_one_wins():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises whole-database writes")
-    from tests.factories import UserFactory
-    from tests.conftest import make_user
-    from accounts import roles as R
-
     finance = make_user(R.FINANCE_OFFICER)
     grant = signed_grant(amount="300000.00", start=date(2025, 1, 1), end=date(2027, 12, 31), signed_on=date(2025, 1, 1))
-    payment_record(actor=UserFactory(), tranche=grant.tranches.get(number=1), amount="100000.00",
+    payment_record(actor=finance, tranche=grant.tranches.get(number=1), amount="100000.00",
                    value_date=date(2025, 1, 15), bank_reference="P-R")
     order = recovery_order_issue(actor=finance, grant=grant, amount="9000.00", due_date=DUE, reason="Overpaid")
     settlement = refund(order, "9000.00", "IN-R", finance)
