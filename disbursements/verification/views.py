@@ -6,6 +6,7 @@ get 403. Writes are the services' (they check the roles again)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -110,7 +111,8 @@ def check_detail(request, pk):
                 messages.success(request, done % {"ref": check.reference})
                 return redirect("check_detail", pk=check.pk)
     return render(request, "verification/check_detail.html", {
-        "check": check, "grant": check.grant, "findings": list(check.findings.all()), "forms": forms,
+        "check": check, "grant": check.grant, "forms": forms,
+        "findings": list(check.findings.annotate(answers_waiting=Count("responses", filter=Q(responses__accepted__isnull=True)))),
     }, status=status)
 
 

@@ -3,8 +3,9 @@ requests the payment of its payable tranche with a statement of expenditure; fin
 approves it and records the payment; cso8 sees the request paid and the payment received. The officer then plans
 and starts a spot check of the first period's expenditure and records a finding with an ineligible amount; cso8
 finds it on its grant page and answers with a document (which first holds a passport number: the page warns, keeps
-the answer and sends it once the same file is confirmed); the officer opens the document, accepts the answer and
-follows the finding up; both see it resolved. Pages are checked at 360 px.
+the answer and sends it once the same file is confirmed; the warning passes the layout and axe checks); the officer
+sees the answer waiting, opens the document, accepts the answer and follows the finding up; both see it resolved.
+Pages are checked at 360 px.
 
 The demo leaves cso8's second tranche waiting for the interim report of year 1; the test accepts that period's
 expenditure first (what approving the report does), so the tranche is payable."""
@@ -24,6 +25,8 @@ from tests.reports.test_personal_data_upload import pdf
 
 from .conftest import DESKTOP
 from .test_application_journey import both_widths
+from .test_outbox_and_calendar_pages import problems_at
+from .test_page_catalogue import AXE, WIDTHS
 from .test_sign_in import sign_in
 
 
@@ -129,6 +132,9 @@ def _spot_check_and_finding(live, grant, cso, screenshot, new_page):
     assert "AC1234567" not in cso.content()
     assert cso.get_by_label("Your answer").input_value().startswith("The delegation's waiver")
     assert not finding.responses.exists()
+    cso.evaluate(AXE.read_text(encoding="utf-8"))  # the page's CSP refuses a script tag; evaluate is not a page script
+    problems = [f"{width} px: {p}" for width in WIDTHS for p in problems_at(cso, width)]
+    assert not problems, "\n".join(problems)
     both_widths(cso, screenshot, "finding-personal-data")
     cso.get_by_label("Document", exact=True).set_input_files(upload)
     cso.get_by_label("I have checked this file").check()
@@ -137,7 +143,9 @@ def _spot_check_and_finding(live, grant, cso, screenshot, new_page):
     assert cso.locator("#answers").get_by_text("Not decided yet").is_visible()
     assert AuditEvent.objects.filter(verb="verification.personal_data_confirmed").count() == 1
 
-    # The officer opens the document, accepts the answer and follows the finding up.
+    # The officer sees the answer waiting, opens the document, accepts the answer and follows the finding up.
+    officer.reload()
+    assert officer.locator("#findings").get_by_text("Answer to decide").is_visible()
     officer.locator("#findings").get_by_role("link", name="Ineligible cost (High)").click()
     with officer.expect_download() as download:
         officer.locator("#answers").get_by_role("link", name="waiver-and-invoice.pdf").click()
