@@ -37,8 +37,7 @@ from core.uploads import validate_upload
 from grants import ledger
 from grants.access import can_report_for
 from grants.models import Grant
-from grants.risk.models import AssuranceKind
-from grants.risk.services import ASSURED_STATUSES, activity_record, is_risk_officer
+from grants.risk.services import ASSURED_STATUSES, is_risk_officer, spot_check_from_verification
 from notifications.services import notify
 
 from ..models import ApprovedExpenditure
@@ -210,9 +209,10 @@ def check_close(*, actor, check: ExpenditureCheck, conclusion: str) -> Expenditu
         check.conclusion = conclusion
         check.closed_on = timezone.localdate()
         if check.kind == CheckKind.SPOT_CHECK:
-            check.assurance = activity_record(actor=actor, grant=grant, kind=AssuranceKind.SPOT_CHECK,
-                                              done_on=check.closed_on, done_by=check.done_by[:255],
-                                              summary=f"{check.reference}: {conclusion}")
+            # Counted as done on the assurance plan; an expenditure verification is not a spot check (HACT).
+            check.assurance = spot_check_from_verification(actor=actor, grant=grant, reference=check.reference,
+                                                           done_on=check.closed_on, done_by=check.done_by,
+                                                           conclusion=conclusion)
         check.save(update_fields=["status", "conclusion", "closed_on", "assurance"])
         audit_record(actor=actor, verb="verification.close", target=grant,
                      data={"check": check.pk, "reference": check.reference, "kind": check.kind})

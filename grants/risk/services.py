@@ -261,6 +261,7 @@ def rule_set(*, actor, programme, rating, max_advance_percent, spot_checks_per_y
     return rule
 
 
+ACTIVITY_SUMMARY_MAX = 2000
 ASSURED_STATUSES = {AgreementStatus.SIGNED, AgreementStatus.IN_IMPLEMENTATION, AgreementStatus.SUSPENDED, AgreementStatus.CLOSING}
 
 
@@ -275,7 +276,7 @@ def activity_record(*, actor, grant, kind, done_on, done_by, summary) -> Assuran
     if done_on > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), code="future_date", field="done_on")
     done_by = _text(done_by, "done_by", required=True, max_length=255)
-    summary = _text(summary, "summary", required=True, max_length=2000)
+    summary = _text(summary, "summary", required=True, max_length=ACTIVITY_SUMMARY_MAX)
     with transaction.atomic():
         grant = Grant.objects.select_for_update().get(pk=grant.pk)
         if grant.status not in ASSURED_STATUSES:
@@ -286,11 +287,27 @@ def activity_record(*, actor, grant, kind, done_on, done_by, summary) -> Assuran
             )
         if grant.signed_on and done_on < grant.signed_on:
             raise DomainError(_("The date cannot be before the agreement was signed."), code="before_signature", field="done_on")
-        activity = AssuranceActivity.objects.create(
-            grant=grant, kind=kind, done_on=done_on, done_by=done_by, summary=summary, recorded_by=actor,
-        )
-        audit_record(
-            actor=actor, verb=f"assurance.{kind}", target=grant,
-            data={"activity": activity.pk, "done_on": done_on.isoformat(), "done_by": done_by},
-        )
+        return _activity_create(actor=actor, grant=grant, kind=kind, done_on=done_on, done_by=done_by, summary=summary)
+
+
+def _activity_create(*, actor, grant, kind, done_on, done_by, summary, source="") -> AssuranceActivity:
+    activity = AssuranceActivity.objects.create(
+        grant=grant, kind=kind, done_on=done_on, done_by=done_by, summary=summary, recorded_by=actor,
+    )
+    data = {"activity": activity.pk, "done_on": done_on.isoformat(), "done_by": done_by}
+    if source:
+        data["source"] = source
+    audit_record(actor=actor, verb=f"assurance.{kind}", target=grant, data=data)
     return activity
+
+
+def spot_check_from_verification(*, actor, grant, reference, done_on, done_by, conclusion) -> AssuranceActivity:
+    """Count a spot check closed on the grant's checks page (disbursements.verification) as done on the assurance
+    plan, so the officer does not record it twice. Called inside the caller's transaction with the grant locked; the
+    check was planned on a running grant, so the grant's status is not checked again. The summary starts with the
+    check's reference (where the activity came from); who and the summary are cut to the fields' limits."""
+    _require_officer(actor)
+    return _activity_create(
+        actor=actor, grant=grant, kind=AssuranceKind.SPOT_CHECK, done_on=done_on, done_by=done_by[:255],
+        summary=f"{reference}: {conclusion}"[:ACTIVITY_SUMMARY_MAX], source=reference,
+    )

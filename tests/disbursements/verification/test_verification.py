@@ -23,6 +23,7 @@ from disbursements.verification.services import (
 from grants import ledger
 from grants.models import AgreementStatus, Envelope, Grant
 from grants.risk.models import AssuranceActivity
+from grants.risk.selectors import assurance_rows
 from tests.conftest import make_user
 from accounts import roles as R
 from tests.factories import CallFactory, EnvelopeFactory
@@ -215,3 +216,29 @@ def test_only_officers_record(vcall, officer, finance):
         check_plan(actor=officer, grant=grant, kind=CheckKind.SPOT_CHECK, period_start=date(2025, 1, 1),
                    period_end=date(2025, 6, 30), period_number=1)
     assert refused.value.field == "verifier"
+
+
+def _spot_checks_done(grant):
+    return assurance_rows(Grant.objects.filter(pk=grant.pk))[0].spot_checks.done
+
+
+def test_closed_spot_check_counts_on_the_assurance_plan_and_a_verification_does_not(vcall, officer):
+    today = timezone.localdate()
+    grant = _grant(vcall, start=date(today.year, 1, 1), end=date(today.year + 1, 12, 31))
+    period = {"period": 1, "start": date(today.year, 1, 1), "end": date(today.year, 3, 31)}
+    assert _spot_checks_done(grant) == 0
+    verification = _check(officer, grant, **period)
+    check_close(actor=officer, check=verification, conclusion="Expenditure verified.")
+    assert _spot_checks_done(grant) == 0 and AssuranceActivity.objects.count() == 0
+    assert not AuditEvent.objects.filter(verb="assurance.spot_check").exists()
+
+    spot = _check(officer, grant, kind=CheckKind.SPOT_CHECK, **period)
+    conclusion = "x" * 2000  # the longest conclusion: the reference prefix is cut to the summary's limit
+    check_close(actor=officer, check=spot, conclusion=conclusion)
+    assert _spot_checks_done(grant) == 1
+    activity = AssuranceActivity.objects.get(grant=grant)
+    assert activity.pk == Grant.objects.get(pk=grant.pk).expenditure_checks.get(kind=CheckKind.SPOT_CHECK).assurance_id
+    assert (activity.kind, activity.done_on, activity.done_by) == ("spot_check", today, "Audit Partners SARL")
+    assert activity.summary.startswith(f"{spot.reference}: xxx") and len(activity.summary) == 2000
+    event = AuditEvent.objects.get(verb="assurance.spot_check")
+    assert event.target_id == str(grant.pk) and event.data["source"] == spot.reference

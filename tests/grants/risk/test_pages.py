@@ -110,6 +110,8 @@ def test_coverage_and_grant_assurance_access(client, officer, donor, finance, cs
     login(client, officer)
     response = client.post(page, {**record, "done_on": (timezone.localdate() + timedelta(days=3)).isoformat()})
     assert response.status_code == 400 and "cannot be in the future" in response.content.decode()
+    # The form says closed spot checks count by themselves, with the grant's checks page.
+    assert f'href="{reverse("grant_checks", args=[grant.reference])}"' in response.content.decode()
     assert client.post(page, record).status_code == 302
     assert AssuranceActivity.objects.get().done_by == "Omar"
     assert AuditEvent.objects.filter(verb="assurance.visit").count() == 1
