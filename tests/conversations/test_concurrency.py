@@ -1,6 +1,5 @@
 """Simultaneous first messages on PostgreSQL: the application's row lock makes one thread, every message kept, and
 the thread's last message is the one written last."""
-import pytest
 
 from accounts import roles as R
 from accounts.models import MemberRole
@@ -8,10 +7,10 @@ from accounts.services import membership_set
 from conversations import services
 from conversations.models import Message, Thread
 
-from ..applications.test_submission_concurrency import _postgres_only, run_together  # noqa: F401 (autouse fixture)
+from ..concurrency import RACE_MARKS, race_split
 from ..conftest import make_user
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = RACE_MARKS
 
 
 def test_eight_simultaneous_first_messages_make_one_thread(submitted, organisation):
@@ -23,12 +22,11 @@ def test_eight_simultaneous_first_messages_make_one_thread(submitted, organisati
         members.append(member)
     users = [u for pair in zip(officers, members) for u in pair]
 
-    results, errors = run_together([
+    race_split([
         lambda u=u, i=i: services.post_message(actor=u, application=submitted, body=f"Message {i}")
         for i, u in enumerate(users)
-    ])
+    ], refused=())  # any error fails the test
 
-    assert not errors, errors
     thread = Thread.objects.get()
     assert Message.objects.filter(thread=thread).count() == 8
     last = Message.objects.filter(thread=thread).latest("created_at", "id")
