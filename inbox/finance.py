@@ -1,17 +1,22 @@
 """The finance officer's work: tranches payable now (disbursements.schedule's payability) and the exchange-rate
 months that reports waiting to be submitted need. Payments have no state to confirm: a recorded payment stands
 until it is reversed, which corrects a mistake rather than answering a request, so there is no item for it.
-Seven queries whatever the numbers of grants and reports."""
+Eight queries whatever the numbers of grants and reports."""
 from collections import defaultdict
 
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from core.money import EUR, ZERO
 from disbursements.fx import months_needed
 from disbursements.models import ExchangeRate
 from disbursements.payment.selectors import payment_queue
+from disbursements.recovery.models import OUTSTANDING_STATUSES
+from disbursements.recovery.order_list import OVERDUE
+from disbursements.recovery.selectors import orders_readable_by, with_outstanding
 from disbursements.requests.selectors import pending_payment_requests
 from reports.models import ReportStatus, ReportVersion
 
@@ -71,5 +76,17 @@ def _request_items():
     return items
 
 
+def _recovery_items(user, today):
+    """Recovery orders still open (or partly settled) after their due date, with what is outstanding (one query)."""
+    overdue = with_outstanding(
+        orders_readable_by(user).filter(status__in=OUTSTANDING_STATUSES, due_date__lt=today)
+    ).aggregate(n=Count("pk"), outstanding=Sum("outstanding_amount"))
+    if not (n := overdue["n"]):
+        return []
+    return [Item(ngettext("%(n)s recovery order is past its due date", "%(n)s recovery orders are past their due date", n)
+                 % {"n": n}, n, f"{reverse('recovery_list')}?{urlencode({'due': OVERDUE})}", overdue=True,
+                 amount=overdue["outstanding"])]
+
+
 def finance_items(user, now, today):
-    return _payable_items(user) + _request_items() + _rate_items(today)
+    return _payable_items(user) + _request_items() + _recovery_items(user, today) + _rate_items(today)

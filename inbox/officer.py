@@ -1,6 +1,6 @@
 """The programme officer's work: public questions and conversations to answer, screening, panels and reviews per
-call, award decisions, agreements, due diligence and reports. A fixed number of queries whatever the numbers of
-calls, applications, grants and messages."""
+call, award decisions, agreements, due diligence, reports, assurance and the grantees' answers to findings. A fixed
+number of queries whatever the numbers of calls, applications, grants, findings and messages."""
 from collections import Counter
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -14,6 +14,8 @@ from applications.models import Application, ApplicationStatus, Assignment, Assi
 from clarifications.selectors import questions_to_answer
 from conversations.models import Side
 from conversations.selectors import unanswered_for
+from disbursements.verification.models import Finding, FindingOutcome
+from grants.access import grants_for
 from grants.models import AgreementStatus, Call, CallStatus, Grant
 from grants.risk.selectors import overdue_grants_count
 from reports.models import Report, ReportStatus
@@ -169,6 +171,22 @@ def _assurance_items():
                    % {"n": n}, n, f"{reverse('assurance_coverage')}#overdue", overdue=True)
 
 
+def _finding_answer_items(user):
+    """Grantees' answers to findings of spot checks and verifications waiting for the officer's decision, per
+    finding (one query). Only an open finding's answers can still be decided."""
+    findings = (
+        Finding.objects.filter(outcome=FindingOutcome.OPEN, grant__in=grants_for(user).values("pk"))
+        .annotate(waiting=Count("responses", filter=Q(responses__accepted__isnull=True)))
+        .filter(waiting__gt=0).select_related("check_ref__grant").order_by("check_ref__grant__reference", "check_ref__number", "pk")
+    )
+    return [
+        Item(ngettext("%(finding)s: %(n)s answer from the grantee to decide",
+                      "%(finding)s: %(n)s answers from the grantee to decide", finding.waiting)
+             % {"finding": finding, "n": finding.waiting}, finding.waiting, reverse("finding_detail", args=[finding.pk]))
+        for finding in findings
+    ]
+
+
 def officer_items(user, now, today):
     """The officer's items: every call of the programme is theirs to run."""
     items = _question_items(user) + _conversation_items(user)
@@ -178,4 +196,5 @@ def officer_items(user, now, today):
     items.extend(_diligence_items())
     items.extend(_report_items())
     items.extend(_assurance_items())
+    items.extend(_finding_answer_items(user))
     return items

@@ -21,6 +21,7 @@ from applications.models import (
 )
 from clarifications.models import CallQuestion
 from conversations.models import Thread
+from disbursements.verification.models import CheckKind, CheckStatus, ExpenditureCheck, Finding, FindingResponse
 from grants.models import CallStatus
 from inbox.selectors import inbox_for
 from reports.models import Report, ReportVersion
@@ -91,6 +92,20 @@ def thread(organisation, *, last_side, application=None, grant=None):
 
 def question(call, asker):
     return CallQuestion.objects.create(call=call, asker=asker, text="May a consortium apply?")
+
+
+def finding_answers(grant, *answers, number=1):
+    """A finding of a check in progress on `grant`, with the grantee's answers (None: waiting for a decision)."""
+    start = grant.start_date
+    check = ExpenditureCheck.objects.create(
+        grant=grant, number=number, kind=CheckKind.SPOT_CHECK, status=CheckStatus.IN_PROGRESS, verifier="Audit Partners",
+        period_start=start, period_end=start + timedelta(days=90), period_number=1, recorded_by=make_user(),
+    )
+    finding = Finding.objects.create(check_ref=check, grant=grant, category="missing_support", priority="high",
+                                     description="Receipts missing", recorded_by=check.recorded_by)
+    for accepted in answers:
+        FindingResponse.objects.create(finding=finding, text="Receipts attached", accepted=accepted, sent_by=make_user())
+    return finding
 
 
 def items_of(user, role, **kwargs):

@@ -3,19 +3,24 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles as R
 from accounts.models import DocumentKind, DocumentStatus, DueDiligenceDocument, Flag, FlagLevel
 from applications.models import ApplicationStatus
 from conversations.models import Side
+from disbursements.verification.models import FindingOutcome
+from disbursements.verification.services import finding_follow_up, response_decide
 from grants.models import AgreementStatus
 from reports.models import ReportStatus
 
 from ..conftest import make_user
 from ..factories import CallFactory, OrganisationFactory
 from ..grant_helpers import awarded_grant, signed_grant
-from .builders import application, assigned, closed_call, items_of, panel, queries_of, question, report, thread
+from .builders import (
+    application, assigned, closed_call, finding_answers, items_of, panel, queries_of, question, report, thread,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +114,26 @@ def test_questions_and_conversations_to_answer(officer, programme, organisation)
     assert not any(answered.reference in text for text in items)
 
 
+def _answers(user, role=R.PROGRAMME_OFFICER):
+    return [(item.text, item.count, item.url) for item in items_of(user, role) if "from the grantee to decide" in item.text]
+
+
+def test_answers_to_findings_waiting_for_a_decision(officer, finance, programme):
+    grant = signed_grant(programme=programme)
+    finding = finding_answers(grant, None, None, False)  # two to decide, one already rejected
+    finding_answers(signed_grant(programme=programme), True, number=2)  # decided: nothing to do
+    url = reverse("finding_detail", args=[finding.pk])
+    assert _answers(officer) == [(f"{finding}: 2 answers from the grantee to decide", 2, url)]
+    assert _answers(finance, R.FINANCE_OFFICER) == []  # finance does not decide answers
+
+    first, _second = finding.responses.filter(accepted__isnull=True)
+    response_decide(actor=officer, response=first, accepted=True)
+    assert _answers(officer) == [(f"{finding}: 1 answer from the grantee to decide", 1, url)]
+    # Once the finding is followed up its remaining answer can no longer be decided: the item goes.
+    finding_follow_up(actor=officer, finding=finding, outcome=FindingOutcome.DOCUMENTS_ACCEPTED, note="Receipts seen")
+    assert _answers(officer) == []
+
+
 def test_nothing_waiting(officer, programme):
     CallFactory(programme=programme)
     assert items_of(officer, R.PROGRAMME_OFFICER) == []
@@ -122,12 +147,13 @@ def test_queries_do_not_grow_with_items(officer, programme, more):
             call = closed_call(programme)
             thread(OrganisationFactory(), last_side=Side.ORGANISATION, application=application(call))
             application(call, status=ApplicationStatus.ELIGIBLE)
-            awarded_grant(programme=programme, amount="10000.00")
+            finding_answers(awarded_grant(programme=programme, amount="10000.00"), None)
 
     add(5)
     few, items_few = queries_of(officer, R.PROGRAMME_OFFICER)
     add(more)
     many, items_many = queries_of(officer, R.PROGRAMME_OFFICER)
-    # Per open call a question; per closed call: to screen, no panel, a conversation; one line for the drafts.
-    assert (items_few, items_many) == (21, 201)
-    assert few == many <= 10
+    # Per open call a question; per closed call: to screen, no panel, a conversation; per grant an answered finding;
+    # one line for the drafts.
+    assert (items_few, items_many) == (26, 251)
+    assert few == many <= 11
