@@ -20,6 +20,7 @@ from applications.services import application_save_draft, application_start, app
 from demo.call_texts import seed_call_texts
 from demo.clarifications_demo import seed_clarifications
 from demo.conversations_demo import seed_conversations
+from demo.finance_demo import seed_finance
 from demo.grants_demo import seed_grants_call
 from demo.notifications_demo import seed_notifications
 from demo.results_demo import seed_results
@@ -203,6 +204,7 @@ def seed(*, password, stdout=None):
         seed_notifications(call=call, say=say)
         seed_risk(programme_code=PROGRAMME_CODE, say=say)
         seed_verification(programme_code=PROGRAMME_CODE, say=say)
+        seed_finance(programme_code=PROGRAMME_CODE, say=say)
 
     return envelope_position(programme)
 

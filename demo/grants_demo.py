@@ -8,7 +8,9 @@ call's dates are moved into the past, payments and signatures carry past dates).
 - Lahore Women's Shelter Network (cso9@demo.test): 12 months, ended three months ago; final report approved, the
   agreement closing, the balance waiting for finance.
 - Réseau Nigérien pour la Protection de l'Enfance (cso10@demo.test): 24 months, started 11 months ago;
-  pre-financing paid, nothing reported yet (an ageing advance on the dashboard).
+  pre-financing paid, nothing reported yet (an ageing advance on the dashboard). It reports in CFA francs (XOF):
+  its bank credited the pre-financing at its buying rate, below the fixed parity of 655.957 the programme's
+  InforEuro rate gives, so the dashboard shows an exchange loss (demo.finance_demo records the rates).
 """
 from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
@@ -21,6 +23,7 @@ from applications.awards import award_decide
 from applications.models import Application, AwardDecision
 from applications.review.services import assignments_auto, conflict_declare, panel_set_members
 from applications.services import application_save_draft, application_start, application_submit, screening_record
+from core.money import round_money
 from demo.review_call import LENIENCY, _applicant, _budget, _verify, score_all
 from disbursements.agreements import agreement_set_status, agreement_sign, agreement_update
 from disbursements.models import TrancheKind
@@ -33,6 +36,9 @@ from grants.services import call_create, call_set_status
 from reports.services import report_approve, report_open, report_save, report_submit
 
 ALLOCATION = Decimal("900000.00")
+
+# Grantees reporting in their local currency: (currency, the rate their bank credited the pre-financing at).
+LOCAL_CURRENCY = {"cso10@demo.test": ("XOF", Decimal("652.35"))}
 
 # (e-mail, organisation, acronym, country, registration, budget scale, months, started months ago)
 GRANTEES = [
@@ -108,6 +114,7 @@ def seed_grants_call(*, programme, admin, officer, finance, password, say):
         agreement_update(actor=officer, grant=grant, data={
             "start_date": start, "end_date": add_months(start, months) - timedelta(days=1),
             "special_conditions": "Beneficiaries are counted, never named, in every report.",
+            "reporting_currency": LOCAL_CURRENCY.get(email, ("EUR",))[0],
         }, lines=[
             {"heading": line.heading, "description": line.description, "unit": line.unit, "quantity": line.quantity, "unit_cost": line.unit_cost}
             for line in grant.budget_lines.all()
@@ -121,8 +128,12 @@ def seed_grants_call(*, programme, admin, officer, finance, password, say):
         )
         grant.refresh_from_db()
         first = grant.tranches.get(number=1)
+        local = {}
+        if email in LOCAL_CURRENCY:
+            currency, bank_rate = LOCAL_CURRENCY[email]
+            local = {"local_amount": round_money(first.planned_amount * bank_rate), "local_currency": currency}
         payment_record(actor=finance, tranche=first, amount=first.planned_amount, value_date=start + timedelta(days=7),
-                       bank_reference=f"DEMO-{grant.reference}-1")
+                       bank_reference=f"DEMO-{grant.reference}-1", **local)
         if email == "cso9@demo.test":
             _final_report(grant, member, officer)
     say("created call C00 with three grants in implementation: agreements signed, pre-financing paid, a final report approved")

@@ -10,7 +10,7 @@ is in none of the three, so a new page cannot be left out.
 Accounts are the demo's (README, "Demo accounts"); `None` is a visitor who is not signed in.
 """
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from operator import attrgetter
 from types import SimpleNamespace
 from unittest import mock
@@ -137,6 +137,8 @@ PAGES = (
     Page("ranking", OFFICER, {"call_pk": Ref("c02.pk")}),
     Page("grant_list", OFFICER),
     Page("grant_detail", OFFICER, GRANT),
+    # The Niger grant reports in XOF: its payment table shows the programme rate and the exchange difference.
+    Page("grant_detail", FINANCE, {"reference": Ref("xof_grant.reference")}),
     Page("grant_status", OFFICER, GRANT),
     *(Page("grant_amend", OFFICER, {**GRANT, "kind": kind}) for kind in ("budget", "extension", "amount")),
     Page("grant_edit", OFFICER, DRAFT_GRANT),
@@ -329,7 +331,7 @@ def demo_objects():
     from applications.models import Application, Assignment, AssignmentStatus, ReviewStatus
     from applications.services import application_start
     from disbursements.models import Payment
-    from disbursements.recovery.services import recovery_order_issue
+    from disbursements.recovery.models import RecoveryOrder
     from disbursements.schedule import facts_for, schedule_status
     from disbursements.verification.models import FindingResponse
     from grants.models import Call, Criterion, Grant
@@ -372,10 +374,10 @@ def demo_objects():
         undeclared=reviewer_assignments.filter(review__isnull=True).get(),
         scored=reviewer_assignments.filter(review__status=ReviewStatus.SUBMITTED).first(),
         payment=Payment.objects.order_by("pk").first(),
-        # A recovery order on the Bishkek grant: finance's order page, and a section of cso8's grant page.
-        recovery_order=recovery_order_issue(
-            actor=users[FINANCE], grant=grant, amount="1250.00", due_date=date.today() + timedelta(days=30),
-            reason="Bank charges paid twice on the first tranche."),
+        # The demo's recovery order on the Bishkek grant, partly refunded: finance's order page with its refund, and a
+        # section of cso8's grant page.
+        recovery_order=RecoveryOrder.objects.get(grant=grant),
+        xof_grant=Grant.objects.get(organisation__acronym="RNPE"),
         # A spot check of the Bishkek grant in progress with one finding: the officer's pages and cso8's answer page.
         finding=_finding(officer, grant),
         # The demo's answer with a document to a finding of a spot check of the Niger grant, waiting for the officer.
