@@ -5,8 +5,9 @@
   rate, so the envelope dashboard's "Exchange differences" shows a loss, and the grant's payment table the
   programme rate and the difference. No month is left without a rate: a programme keeps its table complete, and
   the list of missing rates has its own tests;
-- a recovery order issued by finance on the Bishkek grant: the bank charges of the pre-financing transfer were
-  reimbursed twice; the grantee has refunded part of it, the rest is outstanding.
+- a recovery order issued by finance on the Bishkek grant: its pre-financing transfer included the bank charges
+  the programme's bank had already paid (a duplicate payment); the grantee has refunded part of it, the rest is
+  outstanding.
 
 Idempotent: a rate already recorded is left as it is, and the order is issued only when the Bishkek grant has none.
 """
@@ -52,8 +53,8 @@ def seed_finance(*, programme_code="GLOACT", say=lambda text: None):
     if bishkek is not None and bishkek.payments.exists() and not RecoveryOrder.objects.filter(grant=bishkek).exists():
         order = recovery_order_issue(
             actor=finance, grant=bishkek, amount=RECOVERY, due_date=today + timedelta(days=30),
-            reason="The bank charges of the pre-financing transfer were reimbursed twice: once with the transfer, "
-                   "once in the first tranche. The second reimbursement is recovered.",
+            reason="Duplicate payment: the pre-financing transfer included EUR 1,250.00 for the grantee's bank "
+                   "charges, which the programme's bank had already paid to the grantee's bank.",
         )
         recovery_refund_record(actor=finance, order=order, amount=REFUNDED, value_date=today,
                                bank_reference=f"DEMO-{bishkek.reference}-R1")
