@@ -5,6 +5,7 @@ in English come from the same place (Babel's CLDR data for numbers and money, Dj
 Machine formats (CSV, JSON, IATI) use `core.money.format_amount` and ISO dates instead.
 """
 
+import re
 from datetime import timezone as dt_timezone
 
 from babel.numbers import format_currency, format_decimal
@@ -18,11 +19,17 @@ def locale_name() -> str:
     return translation.to_locale(translation.get_language() or "en")
 
 
+# CLDR's currency spacing, which Babel does not apply: a symbol made of letters ("KGS", "F CFA") is kept apart from
+# the digits by a no-break space ("KGS 1,250.00", not "KGS1,250.00"); "€" and "$" stay against them.
+_LETTER_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
 def money_text(amount, currency: str = EUR) -> str:
     """An amount of money rounded to cents, in the active language's notation; '' for None."""
     if amount is None or amount == "":
         return ""
-    return format_currency(round_money(to_decimal(amount)), currency or EUR, locale=locale_name())
+    text = format_currency(round_money(to_decimal(amount)), currency or EUR, locale=locale_name())
+    return _LETTER_THEN_DIGIT.sub("\u00a0", text)
 
 
 def number_text(value, places: int | None = None) -> str:

@@ -1,16 +1,11 @@
 """Locale-aware money display: `{{ amount|money }}` formats in the active language (EUR 1,234.50 / 1 234,50 €)."""
-from babel.numbers import format_currency
 from django import template
-from django.utils import translation
 from moneyed import Money
 
-from core.money import EUR, round_money, to_decimal
+from core.formats import money_text
+from core.money import EUR, to_decimal
 
 register = template.Library()
-
-
-def _locale():
-    return translation.to_locale(translation.get_language() or "en")
 
 
 @register.filter
@@ -19,8 +14,7 @@ def money(value, currency=None):
         return ""
     if isinstance(value, Money):
         currency = currency or str(value.currency)
-    amount = round_money(to_decimal(value))
-    return format_currency(amount, currency or EUR, locale=_locale())
+    return money_text(value if not isinstance(value, Money) else value.amount, currency or EUR)
 
 
 @register.filter

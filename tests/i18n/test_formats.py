@@ -27,6 +27,18 @@ def test_money_in_each_language(language, expected):
         assert plain_spaces(money_text(Decimal("10000000"))) == expected
 
 
+@pytest.mark.parametrize("language, amount, currency, expected", [
+    ("en", "1250", "KGS", "KGS\xa01,250.00"),
+    ("en", "57642631", "XOF", "F\u202fCFA\xa057,642,631"),
+    ("en", "-318720", "XOF", "-F\u202fCFA\xa0318,720"),
+    ("fr", "57642631", "XOF", "57\u202f642\u202f631\xa0F\u202fCFA"),
+    ("en", "1250", "USD", "$1,250.00"),
+])
+def test_a_currency_written_in_letters_is_kept_apart_from_the_digits(language, amount, currency, expected):
+    with translation.override(language):
+        assert money_text(Decimal(amount), currency) == expected
+
+
 def test_money_filter_and_messages_share_the_notation():
     with translation.override("fr"):
         page = Template("{% load money %}{{ amount|money }}").render(Context({"amount": Decimal("1234.5")}))
