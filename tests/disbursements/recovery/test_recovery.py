@@ -17,30 +17,17 @@ from disbursements.recovery.services import (
     recovery_order_issue, recovery_refund_record, unspent_advance,
 )
 from disbursements.schedule import schedule_status
-from disbursements.services import expenditure_accept, payment_record
+from disbursements.services import expenditure_accept
 from grants import ledger
 from grants.models import AgreementStatus, LedgerEntry, LedgerKind
 from notifications.models import Notification
-from tests.grant_helpers import signed_grant
+
+from .helpers import DUE, pay
 
 pytestmark = pytest.mark.django_db
 
-DUE = timezone.localdate() + timedelta(days=30)
-
-
-@pytest.fixture
-def grant(call, organisation, cso_user):
-    return signed_grant(call=call, amount="300000.00", start=date(2025, 1, 1), end=date(2027, 12, 31),
-                        signed_on=date(2025, 1, 1), organisation=organisation)
-
-
 def tranche(grant, number):
     return grant.tranches.get(number=number)
-
-
-def pay(grant, number, amount, reference, value_date, actor):
-    return payment_record(actor=actor, tranche=tranche(grant, number), amount=amount, value_date=value_date,
-                          bank_reference=reference)
 
 
 def accept(grant, period, amount, period_end, actor, final=False):

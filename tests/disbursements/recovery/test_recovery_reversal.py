@@ -4,7 +4,7 @@ signature, 100,000 after the report of period 1): a refund recorded by mistake i
 a terminated grant the money first goes back from the call to the commitment. A payment net of an offset tells the
 grantee what was offset and what it received."""
 import io
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -31,21 +31,9 @@ from tests.concurrency import race_results
 from tests.conftest import login, make_user
 from tests.grant_helpers import signed_grant
 
+from .helpers import DUE, pay
+
 pytestmark = pytest.mark.django_db
-
-DUE = timezone.localdate() + timedelta(days=30)
-
-
-@pytest.fixture
-def grant(call, organisation, cso_user):
-    return signed_grant(call=call, amount="300000.00", start=date(2025, 1, 1), end=date(2027, 12, 31),
-                        signed_on=date(2025, 1, 1), organisation=organisation)
-
-
-def pay(grant, number, amount, reference, value_date, actor):
-    return payment_record(actor=actor, tranche=grant.tranches.get(number=number), amount=amount,
-                          value_date=value_date, bank_reference=reference)
-
 
 def refund(order, amount, reference, actor):
     return recovery_refund_record(actor=actor, order=order, amount=amount, value_date=timezone.localdate(),
