@@ -5,14 +5,16 @@ pro-rated to the days the grant runs in that year (rounded up); the planned ones
 so the k-th of n is due k/n of the way through. One is overdue when its due day has passed and fewer than k were
 done in the year."""
 import math
+from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
-from ..models import Grant
+from ..models import Grant, country_name
 from .models import AssuranceActivity, AssuranceKind, MicroAssessment, PseaAssessment, RiskRating
 from .rules import ORDER, ratings_of, rules_for_many
 from .services import ASSURED_STATUSES
@@ -23,10 +25,7 @@ class Plan:
     planned: int
     done: int
     due_days: list  # the planned ones' due days, in order
-
-    @property
-    def overdue(self) -> int:
-        return max(sum(1 for day in self.due_days if day < _today()) - self.done, 0)
+    overdue: int = 0  # due before today and not done
 
     @property
     def next_due(self) -> date | None:
@@ -46,7 +45,7 @@ def _window(grant, year):
     return start, end
 
 
-def _plan(per_year, done, grant, year) -> Plan:
+def _plan(per_year, done, grant, year, today=None) -> Plan:
     start, end = _window(grant, year)
     days = (end - start).days + 1
     if days <= 0 or per_year <= 0:
@@ -54,7 +53,7 @@ def _plan(per_year, done, grant, year) -> Plan:
     year_days = (date(year, 12, 31) - date(year, 1, 1)).days + 1
     planned = math.ceil(per_year * days / year_days)
     due = [start + timedelta(days=math.ceil(days * k / planned) - 1) for k in range(1, planned + 1)]
-    return Plan(planned, done, due)
+    return Plan(planned, done, due, max(bisect_left(due, today or _today()) - done, 0))
 
 
 @dataclass
@@ -70,33 +69,67 @@ class GrantAssurance:
         return self.spot_checks.overdue + self.visits.overdue
 
 
-def assurance_rows(grants, year=None) -> list[GrantAssurance]:
-    """Each running grant of the `grants` queryset with its rating and this year's plan: four queries."""
-    year = year or _today().year
-    grants = list(
-        grants.filter(status__in=ASSURED_STATUSES).select_related("organisation", "country", "call")
-        .order_by("country__name", "reference")
-    )
-    if not grants:
-        return []
-    ratings = ratings_of([g.organisation_id for g in grants])
-    rules = rules_for_many([g.call.programme_id for g in grants])
+def _running(grants):
+    return grants.filter(status__in=ASSURED_STATUSES)
+
+
+def _plans(grants, running, year) -> list[GrantAssurance]:
+    """The plan of each of `grants` (objects with pk, organisation_id, programme_id, start_date and end_date) from
+    the `running` queryset they were read from: three queries, whatever their number."""
+    today = _today()
+    ratings = ratings_of({g.organisation_id for g in grants})
+    rules = rules_for_many({g.programme_id for g in grants})
     done = defaultdict(dict)
     for grant_id, kind, n in (
-        AssuranceActivity.objects.filter(grant__in=[g.pk for g in grants], done_on__year=year)
+        AssuranceActivity.objects.filter(grant__in=running.values("pk"), done_on__year=year)
         .values_list("grant_id", "kind").annotate(n=Count("pk")).values_list("grant_id", "kind", "n")
     ):
         done[grant_id][kind] = n
     rows = []
     for grant in grants:
         rating = ratings[grant.organisation_id]
-        rule = rules[grant.call.programme_id][rating]
+        rule = rules[grant.programme_id][rating]
+        counts = done.get(grant.pk, {})
         rows.append(GrantAssurance(
             grant=grant, rating=rating, audit_due=rule.audit_due,
-            spot_checks=_plan(rule.spot_checks_per_year, done[grant.pk].get(AssuranceKind.SPOT_CHECK, 0), grant, year),
-            visits=_plan(rule.visits_per_year, done[grant.pk].get(AssuranceKind.VISIT, 0), grant, year),
+            spot_checks=_plan(rule.spot_checks_per_year, counts.get(AssuranceKind.SPOT_CHECK, 0), grant, year, today),
+            visits=_plan(rule.visits_per_year, counts.get(AssuranceKind.VISIT, 0), grant, year, today),
         ))
     return rows
+
+
+def assurance_rows(grants, year=None) -> list[GrantAssurance]:
+    """Each running grant of the `grants` queryset with its rating and this year's plan: four queries."""
+    running = _running(grants)
+    grants = list(
+        running.select_related("organisation", "country", "call").annotate(programme_id=F("call__programme_id"))
+        .order_by("country__name", "reference")
+    )
+    return _plans(grants, running, year or _today().year) if grants else []
+
+
+class _Key(NamedTuple):
+    """What the totals need of a grant, read without building the grant itself."""
+    pk: int
+    reference: str
+    country_code: str | None
+    country: str | None  # as the programme names it
+    organisation_id: int
+    programme_id: int
+    start_date: date | None
+    end_date: date | None
+
+
+def _light_rows(grants, year) -> list[GrantAssurance]:
+    """The plans of the running grants of `grants`, each row's `grant` a `_Key`: four queries."""
+    running = _running(grants)
+    keys = [_Key(*values) for values in running.values_list(
+        "pk", "reference", "country__code", "country__name", "organisation_id", "call__programme_id", "start_date", "end_date")]
+    return _plans(keys, running, year) if keys else []
+
+
+def _most_overdue_first(row):
+    return -row.overdue, row.grant.reference
 
 
 @dataclass
@@ -125,17 +158,20 @@ class Coverage:
     by_country: list = field(default_factory=list)  # (country name, {rating: CoverageCell}, total CoverageCell)
     by_rating: dict = field(default_factory=dict)  # rating -> CoverageCell
     total: CoverageCell = field(default_factory=CoverageCell)
-    overdue_rows: list = field(default_factory=list)  # GrantAssurance with something overdue
+    overdue_rows: list = field(default_factory=list)  # GrantAssurance with something overdue, most overdue first
 
 
 def coverage(grants, year=None) -> Coverage:
-    """Planned against done by country and risk rating, and the grants with something overdue: four queries."""
-    rows = assurance_rows(grants, year)
-    result = Coverage(year=year or _today().year, by_rating={rating: CoverageCell() for rating in ORDER})
-    countries = {}
-    for row in rows:
-        name = str(row.grant.country) if row.grant.country_id else ""
-        cells, total = countries.setdefault(name, ({rating: CoverageCell() for rating in ORDER}, CoverageCell()))
+    """Planned against done by country and risk rating, over every running grant, and the grants with something
+    overdue (each row's `grant` a light key: `with_grants` reads the ones shown): four queries."""
+    year = year or _today().year
+    result = Coverage(year=year, by_rating={rating: CoverageCell() for rating in ORDER})
+    countries, names = {}, {}
+    for row in _light_rows(grants, year):
+        key = (row.grant.country_code, row.grant.country)
+        if key not in names:
+            names[key] = country_name(*key) if row.grant.country else ""
+        cells, total = countries.setdefault(names[key], ({rating: CoverageCell() for rating in ORDER}, CoverageCell()))
         cells[row.rating].add(row)
         total.add(row)
         result.by_rating[row.rating].add(row)
@@ -143,13 +179,24 @@ def coverage(grants, year=None) -> Coverage:
         if row.overdue:
             result.overdue_rows.append(row)
     result.by_country = [(name, cells, total) for name, (cells, total) in sorted(countries.items())]
-    result.overdue_rows.sort(key=lambda r: (-r.overdue, r.grant.reference))
+    result.overdue_rows.sort(key=_most_overdue_first)
     return result
 
 
+def with_grants(rows) -> list[GrantAssurance]:
+    """The `rows` of `coverage` to show, each with its grant and partner read: one query."""
+    grants = Grant.objects.select_related("organisation").in_bulk([row.grant.pk for row in rows])
+    return [replace(row, grant=grants[row.grant.pk]) for row in rows]
+
+
+def plan_rows(grants, year) -> list[GrantAssurance]:
+    """Every running grant's plan for the year, most overdue first, each with its grant and partner: five queries."""
+    return with_grants(sorted(_light_rows(grants, year), key=_most_overdue_first))
+
+
 def overdue_grants_count() -> int:
-    """How many running grants have a planned spot check or visit overdue (the officer's inbox)."""
-    return sum(1 for row in assurance_rows(Grant.objects.all()) if row.overdue)
+    """How many running grants have a planned spot check or visit overdue (the officer's inbox): four queries."""
+    return sum(1 for row in _light_rows(Grant.objects.all(), _today().year) if row.overdue)
 
 
 @dataclass

@@ -1,10 +1,13 @@
 """Partner-risk and assurance pages: an organisation's risk profile (officers record and import assessments and rate
 the PSEA self-assessment; its members fill the self-assessment), a grant's assurance (spot checks and visits done),
 the coverage page for officers and donors, and the programme's risk rules."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import roles as R
 from accounts.access import can_on, is_officer, is_programme_staff, organisation_for, require_officer, require_role
+from core import csvfiles
 from core.converters import as_id
 from core.errors import DomainError
 from core.uploads import serve_upload
@@ -23,6 +27,8 @@ from . import selectors, services
 from .forms import ActivityForm, AssessmentForm, ImportForm, PseaForm, PseaRateForm, RuleForm
 from .models import MicroAssessment, PseaAssessment, PseaCapacity, RiskRating
 from .rules import ORDER, rules_for
+
+OVERDUE_PER_PAGE = 50  # the coverage page's overdue grants, most overdue first
 
 
 def _form_error(form, exc: DomainError):
@@ -172,14 +178,32 @@ def _year(request):
     return year if year and today.year - 10 <= year <= today.year + 1 else today.year
 
 
+def _plan_csv(rows, year):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="assurance-plan-{year}.csv"'
+    writer = csvfiles.writer(response)
+    writer.writerow([_("Grant"), _("Partner"), _("Rating"), _("Spot checks done"), _("Spot checks planned"),
+                     _("Visits done"), _("Visits planned"), _("Overdue"), _("Audit due")])
+    writer.writerows([
+        row.grant.reference, row.grant.organisation.acronym or row.grant.organisation.legal_name,
+        RiskRating(row.rating).label, row.spot_checks.done, row.spot_checks.planned, row.visits.done,
+        row.visits.planned, row.overdue, _("Yes") if row.audit_due else _("No"),
+    ] for row in rows)
+    return response
+
+
 @login_required
 @require_GET
 def coverage(request):
     require_role(request.user, *R.ENVELOPE_READERS)
     year = _year(request)
+    if request.GET.get("format") == "csv":
+        return _plan_csv(selectors.plan_rows(Grant.objects.all(), year), year)
     result = selectors.coverage(Grant.objects.all(), year)
+    overdue = Paginator(result.overdue_rows, OVERDUE_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "risk/coverage.html", {
         "coverage": result, "ratings": [RiskRating(r) for r in ORDER], "year": year,
+        "overdue": overdue, "overdue_rows": selectors.with_grants(overdue.object_list), "query": urlencode({"year": year}),
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 3, -1)),
         "programmes": Programme.objects.order_by("code") if is_officer(request.user) else [],
     })

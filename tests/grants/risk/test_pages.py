@@ -184,3 +184,43 @@ def test_officers_inbox_queries_do_not_grow_with_running_grants(officer, program
     add(15)
     many = count()
     assert few == many, (few, many)
+
+
+def test_coverage_lists_the_most_overdue_a_page_at_a_time_and_totals_every_grant(client, officer, programme, monkeypatch):
+    monkeypatch.setattr("grants.risk.selectors._today", lambda: date(2026, 11, 1))
+    monkeypatch.setattr("grants.risk.views.OVERDUE_PER_PAGE", 2)
+    url = reverse("assurance_coverage")
+
+    def page(number):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"year": "2026", "page": number})
+        assert response.status_code == 200
+        overdue = response.content.decode().split('id="overdue"')[1]
+        return len(queries), overdue, response.context["coverage"]
+
+    def add():
+        return signed_grant(programme=programme, signer=officer, start=date(2026, 1, 1), end=date(2026, 12, 31))
+
+    add()
+    login(client, officer)
+    least = add()
+    AssuranceActivity.objects.create(grant=least, kind="visit", done_on=date(2026, 2, 1), done_by="x", summary="y",
+                                     recorded_by=officer)
+    few, overdue, _totals = page(1)
+    assert overdue.count('class="reference"') == 2 and "Grants 1 to" not in overdue  # everything fits: no pager
+    for _ in range(3):
+        add()
+    many, overdue, totals = page(1)
+    assert few == many, (few, many)
+    assert overdue.count('class="reference"') == 2 and least.reference not in overdue  # the most overdue first
+    assert "Grants 1 to 2 of 5 with something overdue, most overdue first." in overdue and "page=2" in overdue
+    assert totals.total.grants == 5 and totals.by_rating["high"].grants == 5 and totals.total.visits_done == 1
+    assert totals.total.overdue == sum(row.overdue for row in totals.overdue_rows) == 5 * totals.overdue_rows[0].overdue - 1
+    _queries, last, _totals = page(3)
+    assert last.count('class="reference"') == 1 and least.reference in last and "Grants 5 to 5 of 5" in last
+    least.organisation.__class__.objects.filter(pk=least.organisation_id).update(acronym="=HYPERLINK(1)")
+    response = client.get(url, {"year": "2026", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert len(lines) == 6 and lines[0].startswith("Grant,Partner,Rating")  # every running grant, not one page
+    assert lines[-1].startswith(f"{least.reference},'=HYPERLINK(1),High")
