@@ -9,6 +9,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.db.models import Count, F
@@ -45,15 +46,20 @@ def _window(grant, year):
     return start, end
 
 
-def _plan(per_year, done, grant, year, today=None) -> Plan:
-    start, end = _window(grant, year)
+@lru_cache(maxsize=4096)
+def _due_days(per_year, start, end, year) -> tuple:
+    """The due days of the planned ones over [start, end] in the year; grants sharing a window share them."""
     days = (end - start).days + 1
     if days <= 0 or per_year <= 0:
-        return Plan(0, done, [])
+        return ()
     year_days = (date(year, 12, 31) - date(year, 1, 1)).days + 1
     planned = math.ceil(per_year * days / year_days)
-    due = [start + timedelta(days=math.ceil(days * k / planned) - 1) for k in range(1, planned + 1)]
-    return Plan(planned, done, due, max(bisect_left(due, today or _today()) - done, 0))
+    return tuple(start + timedelta(days=math.ceil(days * k / planned) - 1) for k in range(1, planned + 1))
+
+
+def _plan(per_year, done, grant, year, today=None) -> Plan:
+    due = _due_days(per_year, *_window(grant, year), year)
+    return Plan(len(due), done, list(due), max(bisect_left(due, today or _today()) - done, 0))
 
 
 @dataclass
