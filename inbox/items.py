@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import IntegerField, Subquery
+from django.db.models import Count, IntegerField, Subquery, Value
 from django.utils import timezone
 
 
@@ -42,3 +42,13 @@ class SubqueryCount(Subquery):
 
     def __init__(self, queryset):
         super().__init__(queryset.order_by().values("pk"))
+
+
+def counts(**querysets) -> dict[str, int]:
+    """The number of rows of each queryset, under its name, in one query (their counts joined by UNION ALL)."""
+    first, *rest = (
+        queryset.order_by().annotate(inbox_count_of=Value(name)).values("inbox_count_of")
+        .annotate(n=Count("pk")).values_list("inbox_count_of", "n")
+        for name, queryset in querysets.items()
+    )
+    return dict(first.union(*rest, all=True))

@@ -1,8 +1,6 @@
 """The programme officer's work: public questions and conversations to answer, screening, panels and reviews per
 call, award decisions, agreements, due diligence, reports, assurance and the grantees' answers to findings. A fixed
 number of queries whatever the numbers of calls, applications, grants, findings and messages."""
-from collections import Counter
-
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -11,7 +9,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import DocumentStatus, DueDiligenceDocument, Flag, FlagStatus
 from applications.models import Application, ApplicationStatus, Assignment, AssignmentStatus, Panel, ReviewStatus
-from clarifications.selectors import questions_to_answer
+from clarifications.models import CallQuestion, QuestionStatus
 from conversations.models import Side
 from conversations.selectors import unanswered_for
 from disbursements.verification.models import Finding, FindingOutcome
@@ -20,11 +18,12 @@ from grants.models import AgreementStatus, Call, CallStatus, Grant
 from grants.risk.selectors import overdue_grants_count
 from reports.models import Report, ReportStatus
 
-from .items import Item, SubqueryCount
+from .items import Item, SubqueryCount, counts
 
 
 def _calls(now):
-    """Calls with applications to screen or under review, each annotated with the figures the items need."""
+    """Calls with public questions to answer (published calls only), applications to screen or under review, each
+    annotated with the figures the items need."""
     applications = Application.objects.filter(call=OuterRef("pk"))
     eligible = applications.filter(status=ApplicationStatus.ELIGIBLE)
     active = Assignment.objects.filter(
@@ -36,6 +35,7 @@ def _calls(now):
     return (
         Call.objects.exclude(status=CallStatus.DRAFT)
         .annotate(
+            to_answer=SubqueryCount(CallQuestion.objects.filter(call=OuterRef("pk"), status=QuestionStatus.ASKED)),
             to_screen=SubqueryCount(applications.filter(status=ApplicationStatus.SUBMITTED)),
             eligible=SubqueryCount(eligible),
             unassigned=SubqueryCount(unassigned),
@@ -43,7 +43,7 @@ def _calls(now):
             submitted=SubqueryCount(active.filter(review__status=ReviewStatus.SUBMITTED)),
             has_panel=Exists(Panel.objects.filter(call=OuterRef("pk"))),
         )
-        .filter(Q(to_screen__gt=0) | Q(eligible__gt=0))
+        .filter(Q(to_answer__gt=0, status=CallStatus.PUBLISHED) | Q(to_screen__gt=0) | Q(eligible__gt=0))
         .order_by("closes_at", "pk")
     )
 
@@ -51,6 +51,12 @@ def _calls(now):
 def _call_items(call, now):
     ref = call.reference
     closed = call.closes_at <= now
+    if call.status == CallStatus.PUBLISHED and call.to_answer:
+        yield Item(
+            ngettext("%(n)s public question on %(call)s to answer", "%(n)s public questions on %(call)s to answer",
+                     call.to_answer) % {"n": call.to_answer, "call": ref},
+            call.to_answer, reverse("call_questions", args=[call.pk]),
+        )
     if call.to_screen:
         yield Item(
             ngettext("%(n)s submitted application of %(call)s to screen", "%(n)s submitted applications of %(call)s to screen",
@@ -91,14 +97,24 @@ def _grant_list(status):
     return f"{reverse('grant_list')}?{urlencode({'status': status})}"
 
 
-def _grant_items(today):
+def _figures(today):
+    """The programme-wide counts behind the agreement, due-diligence and report items, in one query."""
     final_approved = Report.objects.filter(grant=OuterRef("pk"), is_final=True, status=ReportStatus.APPROVED)
-    figures = Grant.objects.annotate(final_approved=Exists(final_approved)).aggregate(
-        drafts=Count("pk", filter=Q(status=AgreementStatus.DRAFT)),
-        to_start=Count("pk", filter=Q(status=AgreementStatus.SIGNED, start_date__lte=today)),
-        to_close=Count("pk", filter=Q(status=AgreementStatus.IN_IMPLEMENTATION, end_date__lt=today)),
-        closable=Count("pk", filter=Q(status=AgreementStatus.CLOSING, final_approved=True)),
+    newer = DueDiligenceDocument.objects.filter(
+        organisation=OuterRef("organisation"), kind=OuterRef("kind"), uploaded_at__gt=OuterRef("uploaded_at"),
     )
+    return counts(
+        drafts=Grant.objects.filter(status=AgreementStatus.DRAFT),
+        to_start=Grant.objects.filter(status=AgreementStatus.SIGNED, start_date__lte=today),
+        to_close=Grant.objects.filter(status=AgreementStatus.IN_IMPLEMENTATION, end_date__lt=today),
+        closable=Grant.objects.filter(Exists(final_approved), status=AgreementStatus.CLOSING),
+        documents=DueDiligenceDocument.objects.filter(~Exists(newer), status=DocumentStatus.SUBMITTED),
+        flags=Flag.objects.filter(status=FlagStatus.OPEN),
+        reports=Report.objects.filter(status=ReportStatus.SUBMITTED),
+    )
+
+
+def _grant_items(figures):
     n = figures["drafts"]
     if n:
         yield Item(ngettext("%(n)s award without a signed agreement", "%(n)s awards without a signed agreement", n) % {"n": n},
@@ -120,38 +136,23 @@ def _grant_items(today):
                    n, _grant_list(AgreementStatus.CLOSING))
 
 
-def _diligence_items():
-    newer = DueDiligenceDocument.objects.filter(
-        organisation=OuterRef("organisation"), kind=OuterRef("kind"), uploaded_at__gt=OuterRef("uploaded_at"),
-    )
-    documents = DueDiligenceDocument.objects.filter(~Exists(newer), status=DocumentStatus.SUBMITTED).count()
+def _diligence_items(figures):
+    documents = figures["documents"]
     overview = reverse("diligence_overview")
     if documents:
         yield Item(ngettext("%(n)s due-diligence document to review", "%(n)s due-diligence documents to review", documents)
                    % {"n": documents}, documents, overview)
-    flags = Flag.objects.filter(status=FlagStatus.OPEN).count()
+    flags = figures["flags"]
     if flags:
         yield Item(ngettext("%(n)s open flag to confirm or dismiss", "%(n)s open flags to confirm or dismiss", flags)
                    % {"n": flags}, flags, f"{overview}?{urlencode({'flags': 'open'})}")
 
 
-def _report_items():
-    n = Report.objects.filter(status=ReportStatus.SUBMITTED).count()
+def _report_items(figures):
+    n = figures["reports"]
     if n:
         yield Item(ngettext("%(n)s report submitted for review", "%(n)s reports submitted for review", n) % {"n": n},
                    n, reverse("report_queue"))
-
-
-def _question_items(user):
-    """Public questions on calls waiting for an answer (clarifications), per call."""
-    per_call = Counter()
-    for question in questions_to_answer(user):
-        per_call[(question.call_id, question.call.reference)] += 1
-    return [
-        Item(ngettext("%(n)s public question on %(call)s to answer", "%(n)s public questions on %(call)s to answer", n)
-             % {"n": n, "call": reference}, n, reverse("call_questions", args=[call_id]))
-        for (call_id, reference), n in per_call.items()
-    ]
 
 
 def _conversation_items(user):
@@ -189,12 +190,13 @@ def _finding_answer_items(user):
 
 def officer_items(user, now, today):
     """The officer's items: every call of the programme is theirs to run."""
-    items = _question_items(user) + _conversation_items(user)
+    items = _conversation_items(user)
     for call in _calls(now):
         items.extend(_call_items(call, now))
-    items.extend(_grant_items(today))
-    items.extend(_diligence_items())
-    items.extend(_report_items())
+    figures = _figures(today)
+    items.extend(_grant_items(figures))
+    items.extend(_diligence_items(figures))
+    items.extend(_report_items(figures))
     items.extend(_assurance_items())
     items.extend(_finding_answer_items(user))
     return items

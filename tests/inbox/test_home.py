@@ -1,5 +1,5 @@
 """The inbox on the home page: first on the page, one section per role held, the empty state, and access."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -8,10 +8,14 @@ from django.utils import timezone
 
 from accounts import roles as R
 from applications.models import ApplicationStatus
+from disbursements.recovery.services import recovery_order_issue
+from disbursements.requests.models import AmendmentKind, GrantRequest, RequestKind
+from disbursements.services import payment_record
 
 from ..conftest import make_user
 from ..factories import CallFactory
-from .builders import application, assigned, closed_call, panel
+from ..grant_helpers import signed_grant
+from .builders import application, assigned, closed_call, panel, question
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +80,38 @@ def test_home_page_queries_do_not_grow_with_items(client, programme, role):
     few = queries()
     add(45)
     assert queries() == few
+
+
+def test_a_programme_officers_home_page_reads_the_same_queries_whatever_the_programme_holds(client, officer, finance, programme):
+    """The whole page (inbox, envelope card, open calls, header), with more calls, applications, questions, grants,
+    payments, recovery orders and amendment requests."""
+    client.force_login(officer)
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n):
+        for _ in range(n):
+            open_call = CallFactory(programme=programme)
+            question(open_call, make_user(R.APPLICANT))
+            application(open_call)
+            application(closed_call(programme), status=ApplicationStatus.ELIGIBLE)
+            grant = signed_grant(programme=programme, amount="20000.00")
+            payment_record(actor=finance, tranche=grant.tranches.get(number=1), amount="5000.00",
+                           value_date=date(2026, 1, 15), bank_reference=f"TRF-{grant.pk}")
+            recovery_order_issue(actor=finance, grant=grant, amount="500.00", reason="Bank charges twice",
+                                 due_date=timezone.localdate() + timedelta(days=30))
+            GrantRequest.objects.create(grant=grant, number=1, kind=RequestKind.AMENDMENT, requested_by=finance,
+                                        amendment_kind=AmendmentKind.EXTENSION, justification="More time",
+                                        new_end_date=grant.end_date + timedelta(days=90))
+
+    add(2)
+    queries()  # the envelope figures are cached on the first visit
+    few = queries()
+    add(10)
+    queries()  # and again after the new payments moved the ledger
+    # Session, person, roles, membership, notifications; open calls and their texts; the envelope card (programme,
+    # ledger version); the inbox: conversations, calls, counts, findings, and the overdue assurance (four).
+    assert queries() == few <= 17
