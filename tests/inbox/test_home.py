@@ -58,15 +58,17 @@ def test_a_cso_member_never_sees_programme_work(client, cso_user, programme):
     assert "SCR to screen" not in body and "Nothing waiting for you." in body
 
 
+def home_queries(client):
+    """The queries of one request of the home page."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    return len(ctx.captured_queries)
+
+
 @pytest.mark.parametrize("role", [R.PROGRAMME_OFFICER, R.REVIEWER, R.FINANCE_OFFICER, R.DONOR_OBSERVER, R.APPLICANT])
 def test_home_page_queries_do_not_grow_with_items(client, programme, role):
     user = make_user(role)
     client.force_login(user)
-
-    def queries():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/").status_code == 200
-        return len(ctx.captured_queries)
 
     def add(n):
         for _ in range(n):
@@ -76,21 +78,16 @@ def test_home_page_queries_do_not_grow_with_items(client, programme, role):
             assigned(application(call, status=ApplicationStatus.ELIGIBLE), user)
 
     add(5)
-    queries()  # the donor's first visit creates its InboxVisit
-    few = queries()
+    home_queries(client)  # the donor's first visit creates its InboxVisit
+    few = home_queries(client)
     add(45)
-    assert queries() == few
+    assert home_queries(client) == few
 
 
 def test_a_programme_officers_home_page_reads_the_same_queries_whatever_the_programme_holds(client, officer, finance, programme):
     """The whole page (inbox, envelope card, open calls, header), with more calls, applications, questions, grants,
     payments, recovery orders and amendment requests."""
     client.force_login(officer)
-
-    def queries():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/").status_code == 200
-        return len(ctx.captured_queries)
 
     def add(n):
         for _ in range(n):
@@ -108,10 +105,10 @@ def test_a_programme_officers_home_page_reads_the_same_queries_whatever_the_prog
                                         new_end_date=grant.end_date + timedelta(days=90))
 
     add(2)
-    queries()  # the envelope figures are cached on the first visit
-    few = queries()
+    home_queries(client)  # the envelope figures are cached on the first visit
+    few = home_queries(client)
     add(10)
-    queries()  # and again after the new payments moved the ledger
+    home_queries(client)  # and again after the new payments moved the ledger
     # Session, person, roles, membership, notifications; open calls and their texts; the envelope card (programme,
     # ledger version); the inbox: conversations, calls, counts, findings, and the overdue assurance (four).
-    assert queries() == few <= 17
+    assert home_queries(client) == few <= 17
